@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Build ``audits/data/agents.json``, the project's AI agent registry.
+
+Input: ``robots.json`` of the ai-robots-txt/ai.robots.txt list (MIT). Only facts are taken
+from it: the token, the operator's name and link, whether the agent respects robots.txt and
+its knownagents.com category. Its prose (``description``, ``frequency``, free-text
+``function``) is never copied. The purpose class of each token is the project's own: the
+hand-reviewed table below, else a fallback derived from the category.
+
+Usage: ``python scripts/build_agents.py [SOURCE_JSON] [--out PATH]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SOURCE = Path("/work/shared/data/ai-robots-txt.robots.json")
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "audits" / "data" / "agents.json"
+
+# Bump the date to the review date and reset the counter, or bump the counter for a
+# second build on the same day.
+REGISTRY_VERSION = "2026.11.25-1"
+REVIEW_DATE = "2026-11-25"
+SNAPSHOT_DATE = "2026-08-22"
+
+SOURCES = [
+    {
+        "name": "ai.robots.txt",
+        "url": "https://github.com/ai-robots-txt/ai.robots.txt",
+        "commit": "738c80df",
+        "date": SNAPSHOT_DATE,
+        "licence": "MIT",
+    },
+    {
+        "name": "project",
+        "url": None,
+        "commit": None,
+        "date": REVIEW_DATE,
+        "licence": "MIT",
+    },
+]
+
+MAX_SOURCE_BYTES = 5_000_000
+MAX_ENTRIES = 10_000
+
+# The categories knownagents.com uses; any other `function` value is prose.
+KNOWNAGENTS_CATEGORIES = frozenset(
+    {
+        "AI Agents",
+        "AI Assistants",
+        "AI Coding Agents",
+        "AI Data Providers",
+        "AI Data Scrapers",
+        "AI Search Crawlers",
+        "Undocumented AI Agents",
+    }
+)
+
+# Fallback purpose for tokens that were not reviewed by hand.
+CATEGORY_PURPOSE = {
+    "AI Data Scrapers": "train",
+    "AI Data Providers": "train",
+    "AI Search Crawlers": "search",
+    "AI Assistants": "user",
+    "AI Agents": "user",
+    "AI Coding Agents": "user",
+}
+
+# Our purpose classes, reviewed by hand (reference/signals.md §2.1 and the list's facts).
+# train: training or dataset collection; control: an opt-out token that never crawls;
+# search: AI search or answer index; user: fetches on a user's request; other.
+PURPOSES: dict[str, str] = {
+    # OpenAI
+    "GPTBot": "train",
+    "OAI-SearchBot": "search",
+    "ChatGPT-User": "user",
+    "ChatGPT Agent": "user",
+    "OAI-AdsBot": "other",
+    "OpenAI": "other",
+    # Anthropic (anthropic-ai and Claude-Web are retired, see LEGACY)
+    "ClaudeBot": "train",
+    "Claude-SearchBot": "search",
+    "Claude-User": "user",
+    "Claude-Code": "user",
+    "anthropic-ai": "train",
+    "Claude-Web": "train",
+    # Google: Google-Extended has no user-agent string of its own
+    "Google-Extended": "control",
+    "GoogleOther": "other",
+    "GoogleOther-Image": "other",
+    "GoogleOther-Video": "other",
+    "Google-CloudVertexBot": "other",
+    "Google-Agent": "user",
+    "Google-Firebase": "user",
+    "Google-Gemini-CLI": "user",
+    "Google-NotebookLM": "user",
+    "GoogleAgent-Mariner": "user",
+    "GoogleAgent-URLContext": "user",
+    "Gemini-Deep-Research": "user",
+    "NotebookLM": "user",
+    # Apple: Applebot-Extended is read from robots.txt only, Applebot does the crawling
+    "Applebot": "search",
+    "Applebot-Extended": "control",
+    # Meta
+    "meta-externalagent": "train",
+    "meta-externalfetcher": "user",
+    "meta-webindexer": "search",
+    "FacebookBot": "train",
+    "facebookexternalhit": "other",
+    # Amazon
+    "Amazonbot": "search",
+    "amazon-kendra": "search",
+    "bedrockbot": "search",
+    "Amzn-SearchBot": "search",
+    "Amzn-User": "user",
+    "AmazonBuyForMe": "user",
+    "amazon-QBusiness": "user",
+    "NovaAct": "user",
+    # ByteDance
+    "Bytespider": "train",
+    "TikTokSpider": "train",
+    # Perplexity
+    "PerplexityBot": "search",
+    "Perplexity-User": "user",
+    # Cohere
+    "cohere-ai": "user",
+    "cohere-training-data-crawler": "train",
+    # Webz.io: Webzio-Extended is an opt-out token, omgili/omgilibot crawl for resale
+    "omgili": "train",
+    "omgilibot": "train",
+    "Webzio-Extended": "control",
+    # Yandex: YandexAdditional is the robots.txt control for YandexGPT use
+    "YandexAdditional": "control",
+    "YandexAdditionalBot": "train",
+    # Mistral
+    "MistralAI-User": "user",
+    "MistralAI-User/1.0": "user",
+    # Dataset builders and training crawlers
+    "CCBot": "train",
+    "Diffbot": "train",
+    "img2dataset": "train",
+    "LAIONDownloader": "train",
+    "laion-huggingface-processor": "train",
+    "AI2Bot": "train",
+    "Ai2Bot-Dolma": "train",
+    "aiHitBot": "train",
+    "Brightbot": "train",
+    "Brightbot 1.0": "train",
+    "Cotoyogi": "train",
+    "DeepSeekBot": "train",
+    "Factset_spyderbot": "train",
+    "FriendlyCrawler": "train",
+    "ICC-Crawler": "train",
+    "ISSCyberRiskCrawler": "train",
+    "Kangaroo Bot": "train",
+    "MyCentralAIScraperBot": "train",
+    "NagetBot": "train",
+    "newsai": "train",
+    "PanguBot": "train",
+    "SBIntuitionsBot": "train",
+    "Sidetrade indexer bot": "train",
+    "Timpibot": "train",
+    "VelenPublicWebCrawler": "train",
+    # AI search and answer engines
+    "Andibot": "search",
+    "Anomura": "search",
+    "atlassian-bot": "search",
+    "Bravebot": "search",
+    "Cloudflare-AutoRAG": "search",
+    "iaskspider": "search",
+    "iaskspider/2.0": "search",
+    "PetalBot": "search",
+    "YouBot": "search",
+    # Fetchers acting for a user or a customer's tool
+    "DuckAssistBot": "user",
+    "Mozilla-Tabstack": "user",
+    "BuddyBot": "user",
+    "SemrushBot-OCOB": "user",
+    "SemrushBot-SWA": "user",
+    "wpbot": "user",
+    # Not an AI use we can name, or a general-purpose tool
+    "ImagesiftBot": "other",
+    "EchoboxBot": "other",
+    "Linguee Bot": "other",
+    "Lightpanda": "other",
+    "Panscient": "other",
+    "panscient.com": "other",
+    "QuillBot": "other",
+    "quillbot.com": "other",
+    "Scrapy": "other",
+    "Thinkbot": "other",
+    "YaK": "other",
+}
+
+# Retired tokens: no longer documented by their operator, still found in robots.txt files.
+LEGACY = frozenset({"anthropic-ai", "Claude-Web"})
+
+# Tokens catalogued in reference/signals.md §2.1, with their operator. Any missing from the
+# list is added with source "project".
+PROJECT_AGENTS: dict[str, str] = {
+    "GPTBot": "OpenAI",
+    "OAI-SearchBot": "OpenAI",
+    "ChatGPT-User": "OpenAI",
+    "OAI-AdsBot": "OpenAI",
+    "ClaudeBot": "Anthropic",
+    "Claude-SearchBot": "Anthropic",
+    "Claude-User": "Anthropic",
+    "anthropic-ai": "Anthropic",
+    "Claude-Web": "Anthropic",
+    "Google-Extended": "Google",
+    "GoogleOther": "Google",
+    "Google-CloudVertexBot": "Google",
+    "Google-NotebookLM": "Google",
+    "Applebot": "Apple",
+    "Applebot-Extended": "Apple",
+    "CCBot": "Common Crawl Foundation",
+    "PerplexityBot": "Perplexity",
+    "Perplexity-User": "Perplexity",
+    "Bytespider": "ByteDance",
+    "TikTokSpider": "ByteDance",
+    "meta-externalagent": "Meta",
+    "Meta-ExternalFetcher": "Meta",
+    "FacebookBot": "Meta",
+    "cohere-ai": "Cohere",
+    "cohere-training-data-crawler": "Cohere",
+    "Diffbot": "Diffbot",
+    "Amazonbot": "Amazon",
+    "omgili": "Webz.io",
+    "Webzio-Extended": "Webz.io",
+    "ImagesiftBot": "ImageSift",
+    "img2dataset": "img2dataset",
+    "PanguBot": "Huawei",
+    "Timpibot": "Timpi",
+    "Kangaroo Bot": "Kangaroo LLM",
+    "YouBot": "You.com",
+    "DuckAssistBot": "DuckDuckGo",
+    "MistralAI-User": "Mistral AI",
+}
+
+# Operator names where the list has none, a bare URL, prose, or a variant spelling.
+OPERATOR_FIXES: dict[str, str | None] = {
+    "Bravebot": "Brave",
+    "Brightbot": "Bright Data",
+    "Brightbot 1.0": "Bright Data",
+    "facebookexternalhit": "Meta",
+    "meta-webindexer": "Meta",
+    "MistralAI-User/1.0": "Mistral AI",
+    "Lightpanda": None,
+    "Google-Agent": "Google",
+    "Google-Gemini-CLI": "Google",
+    "Gemini-Deep-Research": "Google",
+    "Claude-Code": "Anthropic",
+    "ChatGPT Agent": "OpenAI",
+    "Amzn-SearchBot": "Amazon",
+    "amazon-QBusiness": "Amazon",
+    "NovaAct": "Amazon",
+}
+
+# Documentation pages for the major operators (each URL appears in the list's own links).
+_OPENAI_DOCS = "https://platform.openai.com/docs/bots"
+_ANTHROPIC_DOCS = (
+    "https://support.anthropic.com/en/articles/8896518-does-anthropic-crawl-data-from-the-web-"
+    "and-how-can-site-owners-block-the-crawler"
+)
+_GOOGLE_DOCS = "https://developers.google.com/search/docs/crawling-indexing/overview-google-crawlers"
+_META_DOCS = "https://developers.facebook.com/docs/sharing/webmasters/web-crawlers/"
+_APPLE_DOCS = "https://support.apple.com/en-us/119829"
+DOCS_URLS: dict[str, str] = {
+    "GPTBot": _OPENAI_DOCS,
+    "OAI-SearchBot": _OPENAI_DOCS,
+    "ChatGPT-User": _OPENAI_DOCS,
+    "OAI-AdsBot": _OPENAI_DOCS,
+    "ClaudeBot": _ANTHROPIC_DOCS,
+    "Claude-SearchBot": _ANTHROPIC_DOCS,
+    "Claude-User": _ANTHROPIC_DOCS,
+    "Google-Extended": _GOOGLE_DOCS,
+    "GoogleOther": _GOOGLE_DOCS,
+    "Google-CloudVertexBot": _GOOGLE_DOCS,
+    "Applebot": _APPLE_DOCS,
+    "Applebot-Extended": _APPLE_DOCS,
+    "meta-externalagent": _META_DOCS,
+    "meta-externalfetcher": _META_DOCS,
+    "facebookexternalhit": _META_DOCS,
+}
+
+# Where the list spells one RFC 9309 token in two cases, the spelling the entry keeps
+# (the operator's documented spelling); the other spellings are kept in `spellings`.
+PREFERRED_SPELLINGS = frozenset({"meta-externalagent", "meta-externalfetcher", "Webzio-Extended"})
+
+_LINK_ONLY = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
+_INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_BARE_URL = re.compile(r"https?://\S+")
+_UNKNOWN = re.compile(r"(unclear|unknown|no information)\b", re.IGNORECASE)
+_PROSE_BREAK = re.compile(r",\s| that | to | who | \(|\.\s")
+# RFC 9309 §2.2: identifier = 1*(%x2D / %x41-5A / %x5F / %x61-7A)
+_RFC_TOKEN = re.compile(r"[A-Za-z_-]+")
+MAX_OPERATOR_CHARS = 40
+
+
+def clean_operator(raw: str) -> tuple[str | None, str | None]:
+    """The operator's plain name and its link, from the list's `operator` field."""
+    text = raw.strip()
+    link = _LINK_ONLY.fullmatch(text)
+    if link:
+        return link.group(1).strip() or None, link.group(2)
+    if _BARE_URL.fullmatch(text):
+        return None, text
+    if _UNKNOWN.match(text):
+        return None, None
+    name = _PROSE_BREAK.split(_INLINE_LINK.sub(r"\1", text), maxsplit=1)[0].strip().rstrip(".")
+    if not name or len(name) > MAX_OPERATOR_CHARS or "http" in name:
+        return None, None
+    return name, None
+
+
+def normalise_respect(raw: str) -> tuple[str, str | None]:
+    """'yes', 'no' or 'unclear', plus the evidence link when the answer is a link."""
+    text = raw.strip()
+    link = _LINK_ONLY.fullmatch(text)
+    word = (link.group(1) if link else text).strip().rstrip(".").casefold()
+    answer = {"yes": "yes", "no": "no"}.get(word, "unclear")
+    return answer, (link.group(2) if link and answer != "unclear" else None)
+
+
+def matchable_as(token: str) -> str | None:
+    """The leading run of letters, '-' and '_' that Google's parser keeps of a UA value."""
+    found = _RFC_TOKEN.match(token)
+    return found.group(0) if found else None
+
+
+def _facts(token: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts of one list entry, without its prose."""
+    operator, operator_url = clean_operator(str(entry.get("operator", "")))
+    respects, respect_url = normalise_respect(str(entry.get("respect", "")))
+    function = entry.get("function")
+    category = function if function in KNOWNAGENTS_CATEGORIES else None
+    return {
+        "token": token,
+        "operator": operator,
+        "docs_url": operator_url or respect_url,
+        "respects_robots": respects,
+        "category": category,
+    }
+
+
+def _merge_spellings(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """One entry for tokens that differ only by case (RFC 9309 §2.2.1 matches them alike)."""
+    preferred = [f for f in group if f["token"] in PREFERRED_SPELLINGS]
+    ordered = preferred + [f for f in group if f not in preferred]
+    merged = dict(ordered[0])
+    for key in ("operator", "docs_url", "category"):
+        merged[key] = next((f[key] for f in ordered if f[key] is not None), None)
+    known = {f["respects_robots"] for f in ordered} - {"unclear"}
+    merged["respects_robots"] = known.pop() if len(known) == 1 else "unclear"
+    merged["spellings"] = sorted(f["token"] for f in group)
+    return merged
+
+
+def _lookup(table: Mapping[str, Any], spellings: Iterable[str]) -> Any:
+    """The table value for the first of the spellings it holds, else None."""
+    return next((table[s] for s in spellings if s in table), None)
+
+
+def _finish(facts: dict[str, Any], sources: list[str]) -> dict[str, Any]:
+    """A registry entry: the facts plus the project's classification."""
+    token = facts["token"]
+    spellings = facts.get("spellings", [token])
+    purpose = _lookup(PURPOSES, spellings)
+    reviewed = purpose is not None
+    if purpose is None:
+        purpose = CATEGORY_PURPOSE.get(facts["category"] or "", "other")
+    operator = _lookup(PROJECT_AGENTS, spellings)
+    if operator is None:
+        fixed = [OPERATOR_FIXES[s] for s in spellings if s in OPERATOR_FIXES]
+        operator = fixed[0] if fixed else facts["operator"]
+    in_catalogue = any(s in PROJECT_AGENTS for s in spellings)
+    return {
+        "token": token,
+        "spellings": spellings,
+        "operator": operator,
+        "docs_url": _lookup(DOCS_URLS, spellings) or facts["docs_url"],
+        "purpose": purpose,
+        "class_source": "reviewed" if reviewed else "derived",
+        "legacy": any(s in LEGACY for s in spellings),
+        "respects_robots": facts["respects_robots"],
+        "category": facts["category"],
+        "rfc9309_valid": _RFC_TOKEN.fullmatch(token) is not None,
+        "matchable_as": matchable_as(token),
+        "sources": sources + (["project"] if in_catalogue else []),
+        "checked": REVIEW_DATE if reviewed else SNAPSHOT_DATE,
+    }
+
+
+def build_agents(source: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Registry entries from the parsed robots.json, plus the project's own tokens."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for token, entry in source.items():
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"entry {token!r} is not an object")
+        groups.setdefault(token.casefold(), []).append(_facts(token.strip(), entry))
+    agents = [_finish(_merge_spellings(group), ["ai.robots.txt"]) for group in groups.values()]
+    for token in PROJECT_AGENTS:
+        if token.casefold() not in groups:
+            empty = {"operator": "", "respect": "", "function": None}
+            agents.append(_finish(_facts(token, empty), []))
+    return sorted(agents, key=lambda a: (a["token"].casefold(), a["token"]))
+
+
+def _unused_table_keys(source: Mapping[str, Any]) -> list[str]:
+    """Keys of the hand-written tables that name no token (a stale review)."""
+    known = {t.casefold() for t in source} | {t.casefold() for t in PROJECT_AGENTS}
+    tables: list[Iterable[str]] = [PURPOSES, LEGACY, OPERATOR_FIXES, DOCS_URLS]
+    return sorted({k for t in tables for k in t if k.casefold() not in known})
+
+
+def read_source(path: Path) -> dict[str, Any]:
+    """The parsed robots.json, with its size and entry count bounded."""
+    data = path.read_bytes()
+    if len(data) > MAX_SOURCE_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_SOURCE_BYTES} bytes")
+    parsed = json.loads(data)
+    if not isinstance(parsed, dict) or len(parsed) > MAX_ENTRIES:
+        raise ValueError(f"{path}: expected an object of at most {MAX_ENTRIES} entries")
+    return parsed
+
+
+def render(agents: list[dict[str, Any]]) -> str:
+    """The registry file's text."""
+    document = {"version": REGISTRY_VERSION, "sources": SOURCES, "agents": agents}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    source = read_source(args.source)
+    for key in _unused_table_keys(source):
+        print(f"warning: reviewed table names {key!r}, which is not in the list", file=sys.stderr)
+    agents = build_agents(source)
+    args.out.write_text(render(agents), encoding="utf-8")
+    print(f"wrote {len(agents)} agents to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
