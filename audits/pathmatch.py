@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
@@ -89,14 +90,15 @@ class PathPattern:
         return path.find(last, pos) >= 0
 
 
+@lru_cache(maxsize=65_536)
 def compile_pattern(raw: str) -> PathPattern:
     """Compile a rule path. ``$`` is special only at the end; runs of ``*`` collapse."""
     text = raw.strip()
     anchored = text.endswith("$")
     if anchored:
         text = text[:-1]
-    normalised = normalise(text)
-    collapsed = re.sub(r"\*+", "*", normalised)
+    normalised = normalise(text) if "%" in text or not text.isascii() else text
+    collapsed = re.sub(r"\*+", "*", normalised) if "**" in normalised else normalised
     return PathPattern(
         raw=raw, normalised=normalised, anchored=anchored, pieces=tuple(collapsed.split("*"))
     )

@@ -8,7 +8,7 @@ reference matcher would answer otherwise, the verdict says so.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
@@ -24,6 +24,7 @@ from audits.robots_parse_findings import CODES, line_findings
 __all__ = [
     "CODES",
     "AgentLine",
+    "AgentTable",
     "ContentSignalLine",
     "ContentUsageRule",
     "Group",
@@ -147,7 +148,7 @@ class RobotsTxt:
     decode_errors: int
     had_bom: bool
     encoding: str
-    _verdicts: dict[tuple[int, ...] | None, dict[str, tuple[bool, Rule | None]]] = field(
+    _verdicts: dict[int, dict[str, tuple[bool, Rule | None]]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -207,12 +208,28 @@ class RobotsTxt:
         return robots_compare.google_may_differ(self)
 
     def _decide(self, groups: tuple[Group, ...], path: str) -> tuple[bool, Rule | None]:
-        # Resolved once per distinct set of groups and path: most agents share a group.
-        key = tuple(g.index for g in groups) if groups else None
-        cache = self._verdicts.setdefault(key, {})
+        # Resolved once per distinct set of groups and path: most agents share a group. The
+        # group tuples come from the cached index, so their identity names the set.
+        cache = self._verdicts.setdefault(id(groups), {})
         if path not in cache:
             cache[path] = _longest_match((r for g in groups for r in g.rules), path)
         return cache[path]
+
+    def table(
+        self, agents: Sequence[str], urls_or_paths: Sequence[str], *, compare: bool = True
+    ) -> AgentTable:
+        """Verdicts for many agents and paths, each distinct group set decided once.
+
+        Protego and Google's matcher are asked once per class of agents they cannot tell
+        apart: Google compares tokens for equality as we do, so every agent without a group
+        of its own gets the same answer; Protego matches group names as substrings, so an
+        agent is asked about individually only when some group name occurs in its token.
+        """
+        paths = tuple(path_of(u) for u in urls_or_paths)
+        differences: dict[tuple[str, str], tuple[bool | None, bool | None]] = {}
+        if compare:
+            differences = robots_compare.differences(self, agents, urls_or_paths, paths)
+        return AgentTable(self, tuple(agents), paths, differences)
 
     def content_usage(self, agent: str, url_or_path: str) -> ContentUsageRule | None:
         """The Content-Usage rule that applies to a crawlable path (attach-05 §3.2).
@@ -247,6 +264,32 @@ class RobotsTxt:
         """The draft ``DisallowAITraining``/``AllowAITraining`` answer: (allowed, deciding rule)."""
         _, groups = self.groups_for(agent)
         return _longest_match((r for g in groups for r in g.ai_training), path_of(url_or_path))
+
+
+@dataclass(frozen=True)
+class AgentTable:
+    """Verdicts for every (agent, path) pair, stored once per distinct set of groups."""
+
+    robots: RobotsTxt
+    agents: tuple[str, ...]
+    paths: tuple[str, ...]
+    differences: dict[tuple[str, str], tuple[bool | None, bool | None]]
+
+    def allowed(self, agent: str, path: str) -> bool:
+        """Whether ``agent`` may crawl the normalised ``path`` (one of ``paths``)."""
+        groups = self.robots.groups_for(agent)[1]
+        return self.robots._decide(groups, path)[0]
+
+    def verdict(self, agent: str, path: str) -> RobotsVerdict:
+        """The full verdict for one pair, built on demand."""
+        verdict = self.robots.verdict(agent, path, compare=False)
+        protego, google = self.differences.get((agent, path), (None, None))
+        return replace(verdict, protego_allowed=protego, google_allowed=google)
+
+    def __iter__(self) -> Iterator[RobotsVerdict]:
+        for agent in self.agents:
+            for path in self.paths:
+                yield self.verdict(agent, path)
 
 
 def _restrictiveness(pref: UsagePreference) -> int:

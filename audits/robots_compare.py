@@ -8,6 +8,8 @@ Both readers are optional at run time: when one is missing, its answer is ``None
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from protego import Protego
@@ -84,3 +86,60 @@ def google_may_differ(robots: RobotsTxt) -> bool:
         for group in robots.groups
         for rule in group.rules
     )
+
+
+def differences(
+    robots: RobotsTxt,
+    agents: Sequence[str],
+    urls: Sequence[str],
+    paths: Sequence[str],
+) -> dict[tuple[str, str], tuple[bool | None, bool | None]]:
+    """Where Protego or Google answer otherwise than ``robots``, per (agent, normalised path).
+
+    Each reader is asked once per class of agents it cannot tell apart (see
+    ``RobotsTxt.table``); the answer of a class's first agent stands for the class.
+    """
+    singled_out = _protego_name_matcher(robots)
+    ask_google = robots._google_may_differ
+    # Agents the readers cannot tell apart share one answer: the class key is the agent
+    # itself when a reader could single it out, else "" (the default class).
+    classes: dict[tuple[str, str, int], list[str]] = {}
+    for agent in agents:
+        folded = agent.casefold()
+        matched, groups = robots.groups_for(agent)
+        protego_class = folded if singled_out(folded) else ""
+        google_class = folded if matched == "explicit" else ""
+        classes.setdefault((protego_class, google_class, id(groups)), []).append(agent)
+    out: dict[tuple[str, str], tuple[bool | None, bool | None]] = {}
+    for members in classes.values():
+        agent = members[0]
+        groups = robots.groups_for(agent)[1]
+        for url, path in zip(urls, paths, strict=True):
+            ours = robots._decide(groups, path)[0]
+            theirs_p = protego_allowed(robots._protego, agent, url)
+            theirs_g = google_allowed(robots.text, agent, url) if ask_google else None
+            diff = (
+                theirs_p if theirs_p is not None and theirs_p != ours else None,
+                theirs_g if theirs_g is not None and theirs_g != ours else None,
+            )
+            if diff != (None, None):
+                out.update(((member, path), diff) for member in members)
+    return out
+
+
+def _protego_name_matcher(robots: RobotsTxt) -> Callable[[str], bool]:
+    """Whether Protego could match some group name inside a token: a name found where no
+    letter, digit, '-' or '_' precedes it (protego's ``_RuleSet.applies_to``). Every
+    spelling of a name a substring matcher could hold is included, so it errs towards
+    asking Protego."""
+    names: set[str] = set()
+    for group in robots.groups:
+        for line in group.agents:
+            if not line.is_global:
+                raw = line.raw.casefold().strip()
+                names.update(n for n in (raw, raw.replace("*", ""), line.token.casefold()) if n)
+    if not names:
+        return lambda token: False
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    search = re.compile(rf"(?<![\w-])(?:{alternation})").search
+    return lambda token: search(token) is not None

@@ -25,7 +25,6 @@ CODES: dict[str, Severity] = {
     "robots-pattern-without-slash": "warning",
     "robots-content-signal-outside-group": "error",
     "robots-content-signal-repeated": "warning",
-    "robots-license-not-absolute": "warning",
 }
 
 _MAX_PER_CODE = 20
@@ -119,14 +118,6 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                 "lines; readers may take only one. Combine them into one line.",
                 second.line,
                 second.text,
-            )
-    for number, url in robots.licenses:
-        if not url.lower().startswith(("http://", "https://")):
-            add(
-                "robots-license-not-absolute",
-                "The License line must give an absolute URL (with scheme and host).",
-                number,
-                url,
             )
     return tuple(out)
 

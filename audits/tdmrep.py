@@ -6,6 +6,11 @@ per-response techniques, and :func:`resolve_tdm` for the precedence of §4.3.
 
 A reservation is ``1`` (reserved), ``0`` (not reserved) or ``None`` (unset: no statement,
 or a protocol error). Unset is never folded into "not reserved".
+
+Leniencies, each reported as a finding: a string ``"0"``/``"1"`` reservation is read as the
+number; a UTF-8 byte order mark is skipped; bytes that are not UTF-8 are replaced; JSON sent
+with an HTML media type is still read. A single object without brackets leaves the file
+"not implemented", but its one-rule reading is kept (``evaluate(..., lenient=True)``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,17 @@
+"""The ``optout`` command line."""
+
+from __future__ import annotations
+
 import click
 
-@click.group()
+from audits import INTERPRETER_VERSION
+from optout_cli.explain import explain
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(INTERPRETER_VERSION, prog_name="optout")
 def cli() -> None:
-    """Audit AI-training opt-outs."""
+    """Audit whether creators' sites opt out of AI training, how, and what is broken."""
+
+
+cli.add_command(explain)

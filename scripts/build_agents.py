@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SOURCE = Path("/work/shared/data/ai-robots-txt.robots.json")
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "audits" / "data" / "agents.json"
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "ai-robots-txt.robots.json"
+DEFAULT_OUT = REPO / "audits" / "data" / "agents.json"
 
 # Bump the date to the review date and reset the counter, or bump the counter for a
 # second build on the same day.
@@ -150,7 +151,6 @@ PURPOSES: dict[str, str] = {
     "AI2Bot": "train",
     "Ai2Bot-Dolma": "train",
     "aiHitBot": "train",
-    "Brightbot": "train",
     "Brightbot 1.0": "train",
     "Cotoyogi": "train",
     "DeepSeekBot": "train",
@@ -201,9 +201,9 @@ PURPOSES: dict[str, str] = {
 # Retired tokens: no longer documented by their operator, still found in robots.txt files.
 LEGACY = frozenset({"anthropic-ai", "Claude-Web"})
 
-# Tokens catalogued in reference/signals.md §2.1, with their operator. Any missing from the
-# list is added with source "project".
-PROJECT_AGENTS: dict[str, str] = {
+# Tokens catalogued in reference/signals.md §2.1, with their operator (None: take the list's).
+# Any missing from the list is added with source "project".
+PROJECT_AGENTS: dict[str, str | None] = {
     "GPTBot": "OpenAI",
     "OAI-SearchBot": "OpenAI",
     "ChatGPT-User": "OpenAI",
@@ -237,7 +237,7 @@ PROJECT_AGENTS: dict[str, str] = {
     "img2dataset": "img2dataset",
     "PanguBot": "Huawei",
     "Timpibot": "Timpi",
-    "Kangaroo Bot": "Kangaroo LLM",
+    "Kangaroo Bot": None,
     "YouBot": "You.com",
     "DuckAssistBot": "DuckDuckGo",
     "MistralAI-User": "Mistral AI",
@@ -246,7 +246,6 @@ PROJECT_AGENTS: dict[str, str] = {
 # Operator names where the list has none, a bare URL, prose, or a variant spelling.
 OPERATOR_FIXES: dict[str, str | None] = {
     "Bravebot": "Brave",
-    "Brightbot": "Bright Data",
     "Brightbot 1.0": "Bright Data",
     "facebookexternalhit": "Meta",
     "meta-webindexer": "Meta",
@@ -268,9 +267,12 @@ _ANTHROPIC_DOCS = (
     "https://support.anthropic.com/en/articles/8896518-does-anthropic-crawl-data-from-the-web-"
     "and-how-can-site-owners-block-the-crawler"
 )
-_GOOGLE_DOCS = "https://developers.google.com/search/docs/crawling-indexing/overview-google-crawlers"
+_GOOGLE_DOCS = (
+    "https://developers.google.com/search/docs/crawling-indexing/overview-google-crawlers"
+)
 _META_DOCS = "https://developers.facebook.com/docs/sharing/webmasters/web-crawlers/"
 _APPLE_DOCS = "https://support.apple.com/en-us/119829"
+_PERPLEXITY_DOCS = "https://docs.perplexity.ai/guides/bots"
 DOCS_URLS: dict[str, str] = {
     "GPTBot": _OPENAI_DOCS,
     "OAI-SearchBot": _OPENAI_DOCS,
@@ -287,6 +289,8 @@ DOCS_URLS: dict[str, str] = {
     "meta-externalagent": _META_DOCS,
     "meta-externalfetcher": _META_DOCS,
     "facebookexternalhit": _META_DOCS,
+    "PerplexityBot": _PERPLEXITY_DOCS,
+    "Perplexity-User": _PERPLEXITY_DOCS,
 }
 
 # Where the list spells one RFC 9309 token in two cases, the spelling the entry keeps
@@ -400,10 +404,11 @@ def _finish(facts: dict[str, Any], sources: list[str]) -> dict[str, Any]:
 def build_agents(source: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Registry entries from the parsed robots.json, plus the project's own tokens."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    for token, entry in source.items():
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"entry {token!r} is not an object")
-        groups.setdefault(token.casefold(), []).append(_facts(token.strip(), entry))
+    for raw_token, entry in source.items():
+        token = raw_token.strip()
+        if not token or not isinstance(entry, Mapping):
+            raise ValueError(f"entry {raw_token!r} is not a token with an object")
+        groups.setdefault(token.casefold(), []).append(_facts(token, entry))
     agents = [_finish(_merge_spellings(group), ["ai.robots.txt"]) for group in groups.values()]
     for token in PROJECT_AGENTS:
         if token.casefold() not in groups:
@@ -438,7 +443,7 @@ def render(agents: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Build the AI agent registry.")
     parser.add_argument("source", nargs="?", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)

@@ -144,11 +144,9 @@ def test_several_content_signal_lines_in_a_group_are_flagged() -> None:
     assert "robots-content-signal-repeated" in codes(robots("content_signal_repeated"))
 
 
-def test_license_must_be_absolute() -> None:
+def test_license_lines_are_global_and_kept_with_line_numbers() -> None:
     parsed = robots("license_not_absolute")
-    assert len(parsed.licenses) == 2
-    flagged = [f for f in parsed.findings if f.code == "robots-license-not-absolute"]
-    assert [f.line for f in flagged] == [1]
+    assert parsed.licenses == ((1, "/license.xml"), (2, "https://example.com/license.xml"))
 
 
 @pytest.mark.parametrize(

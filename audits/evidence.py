@@ -1,0 +1,71 @@
+"""The raw evidence the audit works from: fetch records, as the crawler stores them.
+
+This is the boundary between ``crawler/`` and ``audits/``: the crawler only records, the
+audit only interprets, so every verdict can be re-derived from stored fetches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+FetchKind = Literal["robots", "aitxt", "tdmrep", "llms", "page", "home", "image", "tos", "other"]
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One request and its outcome."""
+
+    url: str
+    kind: FetchKind
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    error: str | None = None
+    """Network error class when no response came back: dns, connect, timeout, tls, …"""
+    redirects: tuple[str, ...] = ()
+    """The URLs redirected through, in order, before ``final_url``."""
+    final_url: str | None = None
+    fetch_id: str | None = None
+    """Where the evidence is stored (a database row id), for links from verdicts."""
+    rendered_body: bytes | None = None
+    """The DOM after JavaScript ran, when the page was rendered in a browser."""
+    skipped: str | None = None
+    """Why the fetch was not made (e.g. ``robots-disallowed`` for our own agent)."""
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of a header, by case-insensitive name, in order."""
+        folded = name.lower()
+        return tuple(value for key, value in self.headers if key.lower() == folded)
+
+    @property
+    def content_type(self) -> str | None:
+        values = self.header_values("content-type")
+        return values[-1] if values else None
+
+    @property
+    def path(self) -> str:
+        parts = urlsplit(self.url)
+        return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass(frozen=True)
+class SiteEvidence:
+    """Everything fetched for one origin in one crawl."""
+
+    origin: str
+    fetches: tuple[Fetch, ...] = field(default_factory=tuple)
+
+    def of_kind(self, *kinds: FetchKind) -> tuple[Fetch, ...]:
+        return tuple(f for f in self.fetches if f.kind in kinds)
+
+    def first(self, kind: FetchKind) -> Fetch | None:
+        found = self.of_kind(kind)
+        return found[0] if found else None
+
+
+def headers_from_pairs(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Normalise header pairs to a tuple (names kept as sent)."""
+    return tuple((str(k), str(v)) for k, v in pairs)

@@ -1,0 +1,182 @@
+"""One site's audit: every signal read from its fetch records, a verdict per use, and the
+findings, each pointing at its evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+from audits import INTERPRETER_VERSION
+from audits.agents import Registry, load_registry
+from audits.aitxt import AiTxt, parse_aitxt
+from audits.botwall import detect_bot_wall, finding_for
+from audits.evidence import Fetch, SiteEvidence
+from audits.findings import Finding
+from audits.llms_txt import LlmsTxt, parse_llms_txt
+from audits.page_signals import PageSignals, page_signals
+from audits.robots import AgentTable, RobotsTxt, parse_robots
+from audits.robots_access import RobotsAccess, robots_access
+from audits.robots_audit import Authorship, agent_verdicts, authorship, robots_findings
+from audits.rsl import check_license_url
+from audits.site_contributions import contributions, site_findings
+from audits.tdmrep import TdmrepFile, parse_tdmrep_json
+from audits.uses import USES, EvidenceRef, Use, UseVerdict, combine
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LocatedFinding:
+    """A finding and the fetch it was read from."""
+
+    finding: Finding
+    evidence: EvidenceRef
+
+
+@dataclass(frozen=True)
+class SiteAudit:
+    """Everything the audit concluded about one origin."""
+
+    origin: str
+    robots_access: RobotsAccess | None
+    robots: RobotsTxt | None
+    authorship: Authorship | None
+    robots_verdicts: AgentTable | None
+    aitxt: AiTxt | None
+    tdmrep: TdmrepFile | None
+    llms: LlmsTxt | None
+    pages: tuple[PageSignals, ...]
+    verdicts: tuple[UseVerdict, ...]
+    findings: tuple[LocatedFinding, ...]
+    registry_version: str
+    interpreter_version: str = INTERPRETER_VERSION
+
+    def verdict(self, use: Use) -> UseVerdict:
+        return next(v for v in self.verdicts if v.use == use)
+
+
+def robots_paths(evidence: SiteEvidence, limit: int = 4) -> tuple[str, ...]:
+    """``/`` and the paths of up to ``limit`` sampled content pages (what verdicts cover)."""
+    paths = ["/"]
+    for fetch in evidence.of_kind("page", "image"):
+        if fetch.path not in paths:
+            paths.append(fetch.path)
+        if len(paths) > limit:
+            break
+    return tuple(paths)
+
+
+def _ref(fetch: Fetch | None, line: int | None = None) -> EvidenceRef:
+    return EvidenceRef(fetch.url if fetch else "", fetch.fetch_id if fetch else None, line)
+
+
+def _read_robots(
+    fetch: Fetch | None,
+) -> tuple[RobotsAccess | None, RobotsTxt | None, list[Finding]]:
+    if fetch is None:
+        return None, None, []
+    wall = detect_bot_wall(fetch.status, fetch.headers, fetch.body)
+    if wall is not None:
+        access = robots_access(None, error=f"bot-wall:{wall.vendor}")
+        return access, None, [finding_for(wall)]
+    access = robots_access(
+        fetch.status,
+        error=fetch.error,
+        redirects=len(fetch.redirects),
+        body=fetch.body,
+        content_type=fetch.content_type,
+    )
+    parsed = parse_robots(fetch.body or b"") if access.state == "parse" else None
+    return access, parsed, list(access.findings)
+
+
+def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> SiteAudit:
+    """Interpret one site's fetch records (pure: no network, no database)."""
+    registry = registry or load_registry()
+    located: list[LocatedFinding] = []
+
+    def keep(found: Sequence[Finding], fetch: Fetch | None) -> None:
+        for finding in found:
+            located.append(LocatedFinding(finding, _ref(fetch, finding.line)))
+
+    robots_fetch = evidence.first("robots")
+    access, robots, access_findings = _read_robots(robots_fetch)
+    keep(access_findings, robots_fetch)
+    verdicts: AgentTable | None = None
+    author = None
+    if robots is not None:
+        verdicts = agent_verdicts(robots, registry.agents, robots_paths(evidence))
+        author = authorship(robots, registry)
+        keep(robots.findings, robots_fetch)
+        keep(robots_findings(robots, registry, verdicts), robots_fetch)
+        for group in robots.groups:
+            for signal in group.content_signals:
+                keep([replace(f, line=signal.line) for f in signal.signal.findings], robots_fetch)
+            for usage in group.content_usage:
+                keep([replace(f, line=usage.line) for f in usage.preference.findings], robots_fetch)
+        for number, url in robots.licenses:
+            keep([replace(f, line=number) for f in check_license_url(url).findings], robots_fetch)
+
+    aitxt_fetch = evidence.first("aitxt")
+    aitxt = _parse_policy_file(aitxt_fetch, parse_aitxt)
+    tdm_fetch = evidence.first("tdmrep")
+    tdmrep = _parse_policy_file(tdm_fetch, parse_tdmrep_json)
+    llms_fetch = evidence.first("llms")
+    llms = _parse_policy_file(llms_fetch, parse_llms_txt)
+    for parsed, fetch in ((aitxt, aitxt_fetch), (tdmrep, tdm_fetch), (llms, llms_fetch)):
+        if parsed is not None:
+            keep(parsed.findings, fetch)
+
+    pages = tuple(page_signals(f) for f in evidence.of_kind("home", "page", "image"))
+    seen: set[tuple[str, str | None]] = set()
+    for page in pages:
+        if page.wall is not None:
+            keep([finding_for(page.wall)], page.fetch)
+        fresh = [f for f in page.findings if (f.code, f.evidence) not in seen]
+        seen.update((f.code, f.evidence) for f in fresh)
+        keep(fresh, page.fetch)
+
+    parts = contributions(
+        registry=registry,
+        access=access,
+        robots=robots,
+        robots_fetch=robots_fetch,
+        verdicts=verdicts,
+        aitxt=aitxt,
+        aitxt_fetch=aitxt_fetch,
+        tdmrep=tdmrep,
+        tdm_fetch=tdm_fetch,
+        pages=pages,
+    )
+    use_verdicts = tuple(
+        combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
+        for use in USES
+    )
+    for finding, fetch in site_findings(use_verdicts, pages):
+        keep([finding], fetch)
+    return SiteAudit(
+        origin=evidence.origin,
+        robots_access=access,
+        robots=robots,
+        authorship=author,
+        robots_verdicts=verdicts,
+        aitxt=aitxt,
+        tdmrep=tdmrep,
+        llms=llms,
+        pages=pages,
+        verdicts=use_verdicts,
+        findings=tuple(located),
+        registry_version=registry.version,
+    )
+
+
+def _parse_policy_file(fetch: Fetch | None, parse: Callable[..., T]) -> T | None:
+    """Parse a policy file fetch, unless it never answered (its absence is recorded)."""
+    if fetch is None:
+        return None
+    if fetch.error is not None or fetch.status is None:
+        return parse(b"", status=None, content_type=None)
+    if detect_bot_wall(fetch.status, fetch.headers, fetch.body) is not None:
+        return None
+    return parse(fetch.body or b"", status=fetch.status, content_type=fetch.content_type)

@@ -1,0 +1,84 @@
+"""The per-use verdict model: what each mechanism contributes, and how they combine.
+
+Uses: ``train`` (any AI training), ``ai-use`` (input to AI answers, grounding, RAG),
+``search`` (search indexing), ``tdm`` (text and data mining, the EU Article 4 scope).
+States: reserved, partial, allowed, unstated, unknown (see docs/signals.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Use = Literal["train", "ai-use", "search", "tdm"]
+USES: tuple[Use, ...] = ("train", "ai-use", "search", "tdm")
+Effect = Literal["reserved", "partial", "allowed"]
+State = Literal["reserved", "partial", "allowed", "unstated", "unknown"]
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """Where a claim can be checked: the fetched URL, its stored record, the line."""
+
+    url: str
+    fetch_id: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one mechanism says about one use."""
+
+    use: Use
+    mechanism: str
+    effect: Effect
+    detail: str
+    evidence: tuple[EvidenceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class UseVerdict:
+    """The combined answer for one use."""
+
+    use: Use
+    state: State
+    contributions: tuple[Contribution, ...]
+    conflict: bool
+    gaps: tuple[str, ...] = ()
+    """Agents relevant to this use that nothing blocks (robots.txt)."""
+    unknown_because: tuple[str, ...] = ()
+
+    @property
+    def mechanisms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.mechanism for c in self.contributions))
+
+
+def combine(
+    use: Use,
+    contributions: Iterable[Contribution],
+    *,
+    unknown_because: Iterable[str] = (),
+    gaps: Iterable[str] = (),
+) -> UseVerdict:
+    """Any reservation wins over silence; missing evidence is ``unknown``, never ``unstated``.
+
+    Explicit permissions make ``allowed`` only when no mechanism reserves the use; when
+    both occur the verdict is the reservation, flagged as a conflict.
+    """
+    mine = tuple(c for c in contributions if c.use == use)
+    effects = {c.effect for c in mine}
+    missing = tuple(unknown_because)
+    state: State
+    if "reserved" in effects:
+        state = "reserved"
+    elif "partial" in effects:
+        state = "partial"
+    elif missing:
+        state = "unknown"
+    elif "allowed" in effects:
+        state = "allowed"
+    else:
+        state = "unstated"
+    conflict = "allowed" in effects and bool(effects & {"reserved", "partial"})
+    return UseVerdict(use, state, mine, conflict, tuple(gaps), missing)
