@@ -59,8 +59,10 @@ def main() -> None:
     files = load(corpus)
     registry = load_registry()
     agents = registry.agents
-    print(f"corpus: {corpus} ({len(files)} files); registry {registry.version}, "
-          f"{len(agents)} agents x {len(PATHS)} paths")
+    print(
+        f"corpus: {corpus} ({len(files)} files); registry {registry.version}, "
+        f"{len(agents)} agents x {len(PATHS)} paths"
+    )
 
     def protego_alone(body: bytes) -> object:
         text = body[:512_000].decode("utf-8", "replace")
@@ -77,10 +79,13 @@ def main() -> None:
 
     baseline = rate("Protego alone (parse + one question)", files, protego_alone, args.repeat)
     full = rate("audit, all agents x paths, with comparisons", files, audit, args.repeat)
-    bare = rate("audit, all agents x paths, RFC only", files, audit_without_comparisons,
-                args.repeat)
-    print(f"ratio to Protego: {full / baseline:.2f} with comparisons, "
-          f"{bare / baseline:.2f} RFC only (target: at least 0.5)")
+    bare = rate(
+        "audit, all agents x paths, RFC only", files, audit_without_comparisons, args.repeat
+    )
+    print(
+        f"ratio to Protego: {full / baseline:.2f} with comparisons, "
+        f"{bare / baseline:.2f} RFC only (target: at least 0.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 import click
-from audits.botwall import detect_bot_wall
 
 from audits.agents import load_registry
 from audits.aitxt import parse_aitxt
+from audits.botwall import detect_bot_wall
 from audits.evidence import Fetch
 from audits.findings import Finding
 from audits.page_signals import page_signals
@@ -36,6 +36,10 @@ def _findings_text(findings: Sequence[Finding]) -> list[str]:
         where = f" line {f.line}" if f.line else ""
         lines.append(f"  [{f.severity}] {f.code}{where}: {f.message}")
     return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _word(allowed: bool) -> str:
@@ -91,8 +95,9 @@ def explain_robots(
     findings = (*robots.findings, *robots_findings(robots, registry, audit_verdicts))
     author = authorship(robots, registry)
     lines = [
-        f"robots.txt: {len(robots.groups)} groups, {len(robots.lines)} rule lines, "
-        f"written by: {author.author}" + (" (truncated at 500 KiB)" if robots.truncated else ""),
+        f"robots.txt: {_count(len(robots.groups), 'group')}, "
+        f"{_count(len(robots.lines), 'line')} with content, written by: {author.author}"
+        + (" (truncated at 500 KiB)" if robots.truncated else ""),
         "",
     ]
     for v in verdicts:

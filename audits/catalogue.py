@@ -1,0 +1,45 @@
+"""Every finding code the interpreters can emit, gathered from each module's ``CODES``."""
+
+from __future__ import annotations
+
+from audits import (
+    aipref,
+    aitxt,
+    botwall,
+    content_signal,
+    llms_txt,
+    robots_access,
+    robots_audit,
+    robots_meta,
+    robots_parse_findings,
+    rsl,
+    site_contributions,
+    tdmrep,
+)
+from audits.findings import Severity
+
+_MODULES = (
+    robots_access,
+    robots_parse_findings,
+    robots_audit,
+    content_signal,
+    aipref,
+    rsl,
+    aitxt,
+    tdmrep,
+    robots_meta,
+    botwall,
+    llms_txt,
+    site_contributions,
+)
+
+
+def all_codes() -> dict[str, Severity]:
+    """Code -> severity for every finding any module can produce."""
+    codes: dict[str, Severity] = {}
+    for module in _MODULES:
+        for code, severity in module.CODES.items():
+            if code in codes:
+                raise ValueError(f"finding code {code} is declared twice")
+            codes[code] = severity
+    return codes

@@ -1,0 +1,28 @@
+"""The documentation covers every finding code, with the severity the code carries."""
+
+from __future__ import annotations
+
+import re
+
+from audits.catalogue import all_codes
+from tests.conftest import ROOT
+
+FINDINGS_DOC = ROOT / "docs" / "findings.md"
+
+
+def _documented() -> dict[str, str]:
+    text = FINDINGS_DOC.read_text()
+    entries = re.findall(r"^### (\S+)\nSeverity: (\w+)\.", text, re.MULTILINE)
+    return dict(entries)
+
+
+def test_every_finding_code_is_documented_with_its_severity() -> None:
+    documented = _documented()
+    missing = {code for code in all_codes() if code not in documented}
+    assert missing == set()
+    wrong = {c: (s, documented[c]) for c, s in all_codes().items() if documented[c] != s}
+    assert wrong == {}
+
+
+def test_no_documented_code_is_stale() -> None:
+    assert set(_documented()) - set(all_codes()) == set()
