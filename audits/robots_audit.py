@@ -9,7 +9,7 @@ from typing import Literal
 
 from audits.agents import Agent, Registry
 from audits.findings import Finding, Severity, make_finding
-from audits.robots import AgentTable, RobotsTxt, RobotsVerdict
+from audits.robots import AgentTable, RobotsTxt, RobotsVerdict, Rule, _longest_match
 
 CODES: dict[str, Severity] = {
     "robots-token-typo": "error",
@@ -64,6 +64,35 @@ def authorship(robots: RobotsTxt, registry: Registry) -> Authorship:
     return Authorship("by-hand")
 
 
+def named_blocks(
+    robots: RobotsTxt, agents: Sequence[Agent], paths: Sequence[str]
+) -> frozenset[tuple[str, str]]:
+    """(token, path) pairs disallowed by groups that name an RFC-invalid token as written.
+
+    RFC 9309 §2.2.1 readers match ``User-agent: AI2Bot`` or ``Brightbot 1.0`` by their leading
+    letters only, so such a group applies to no crawler of that name (the per-agent verdicts say
+    so, and the file gets ``robots-invalid-token``). Naming the token as its operator documents
+    it is still all a site can do short of ``*``, so the per-use verdict counts it as blocked.
+    """
+    wanted = {
+        name.casefold(): a.token
+        for a in agents
+        if not a.rfc9309_valid
+        for name in (a.token, *a.spellings)
+    }
+    rules: dict[str, list[Rule]] = {}
+    for group in robots.groups:
+        named = {wanted[k] for line in group.agents if (k := line.raw.casefold()) in wanted}
+        for token in named:
+            rules.setdefault(token, []).extend(group.rules)
+    return frozenset(
+        (token, path)
+        for token, found in rules.items()
+        for path in paths
+        if not _longest_match(found, path)[0]
+    )
+
+
 def _comments(text: str) -> Iterator[tuple[int, str]]:
     """(line number, lower-cased comment) for every line with a ``#`` comment."""
     for number, line in enumerate(text.splitlines(), start=1):
@@ -82,7 +111,8 @@ def robots_findings(
     out += _reopened(robots, registry)
     out += _blanket_and_search(robots, registry)
     out += _reader_differences([verdicts.verdict(a, p) for a, p in verdicts.differences])
-    if authorship(robots, registry).author == "cloudflare-policy-only":
+    author = authorship(robots, registry)
+    if author.author == "cloudflare-policy-only":
         out.append(
             make_finding(
                 CODES,
@@ -90,6 +120,7 @@ def robots_findings(
                 "The file carries Cloudflare's Content Signals policy text but no "
                 "Content-Signal line: it expresses no preference. Turn on a signal "
                 "(e.g. 'Content-Signal: ai-train=no') in Cloudflare or write one.",
+                line=author.line,
             )
         )
     return tuple(out)
@@ -196,24 +227,28 @@ def _blanket_and_search(robots: RobotsTxt, registry: Registry) -> list[Finding]:
 
 
 def _reader_differences(verdicts: Sequence[RobotsVerdict]) -> list[Finding]:
-    out: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
+    """One finding per reader and deciding rule, naming the agents it affects."""
+    grouped: dict[tuple[str, int | None, bool, bool], list[RobotsVerdict]] = {}
     for v in verdicts:
         for reader, other in (("protego", v.protego_allowed), ("google", v.google_allowed)):
-            if other is None or (reader, v.agent) in seen:
-                continue
-            seen.add((reader, v.agent))
-            name = "Protego (Scrapy's parser)" if reader == "protego" else "Google's parser"
-            ours = "allowed" if v.allowed else "disallowed"
-            theirs = "allowed" if other else "disallowed"
-            out.append(
-                make_finding(
-                    CODES,
-                    f"robots-{reader}-differs",
-                    f"For {v.agent} on {v.path}, RFC 9309 says {ours} but {name} says "
-                    f"{theirs}: crawlers built on it read this file differently.",
-                    line=v.rule_line,
-                    agent=v.agent,
-                )
+            if other is not None:
+                grouped.setdefault((reader, v.rule_line, v.allowed, other), []).append(v)
+    out: list[Finding] = []
+    for (reader, line, allowed, other), group in grouped.items():
+        agents = list(dict.fromkeys(v.agent for v in group))
+        paths = list(dict.fromkeys(v.path for v in group))
+        name = "Protego (Scrapy's parser)" if reader == "protego" else "Google's parser"
+        shown = ", ".join(agents[:5]) + (f" and {len(agents) - 5} more" if len(agents) > 5 else "")
+        out.append(
+            make_finding(
+                CODES,
+                f"robots-{reader}-differs",
+                f"For {shown} on {', '.join(paths[:3])}, RFC 9309 says "
+                f"{'allowed' if allowed else 'disallowed'} but {name} says "
+                f"{'allowed' if other else 'disallowed'}: crawlers built on it read this file "
+                "differently.",
+                line=line,
+                agent=agents[0] if len(agents) == 1 else None,
             )
+        )
     return out

@@ -10,7 +10,7 @@ from typing import TypeVar
 from audits import INTERPRETER_VERSION
 from audits.agents import Registry, load_registry
 from audits.aitxt import AiTxt, parse_aitxt
-from audits.botwall import detect_bot_wall, finding_for
+from audits.botwall import BotWall, detect_bot_wall, finding_for
 from audits.evidence import Fetch, SiteEvidence
 from audits.findings import Finding
 from audits.llms_txt import LlmsTxt, parse_llms_txt
@@ -127,6 +127,8 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
     for parsed, fetch in ((aitxt, aitxt_fetch), (tdmrep, tdm_fetch), (llms, llms_fetch)):
         if parsed is not None:
             keep(parsed.findings, fetch)
+        elif fetch is not None and (wall := _wall(fetch)) is not None:
+            keep([finding_for(wall)], fetch)
 
     pages = tuple(page_signals(f) for f in evidence.of_kind("home", "page", "image"))
     seen: set[tuple[str, str | None]] = set()
@@ -153,8 +155,7 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
         combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
         for use in USES
     )
-    for finding, fetch in site_findings(use_verdicts, pages):
-        keep([finding], fetch)
+    located += (LocatedFinding(f, ref) for f, ref in site_findings(use_verdicts, pages))
     return SiteAudit(
         origin=evidence.origin,
         robots_access=access,
@@ -171,12 +172,13 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
     )
 
 
+def _wall(fetch: Fetch) -> BotWall | None:
+    return detect_bot_wall(fetch.status, fetch.headers, fetch.body)
+
+
 def _parse_policy_file(fetch: Fetch | None, parse: Callable[..., T]) -> T | None:
-    """Parse a policy file fetch, unless it never answered (its absence is recorded)."""
-    if fetch is None:
-        return None
-    if fetch.error is not None or fetch.status is None:
-        return parse(b"", status=None, content_type=None)
-    if detect_bot_wall(fetch.status, fetch.headers, fetch.body) is not None:
+    """Parse a policy file fetch; ``None`` when it was not made, never answered or hit a
+    bot wall (no evidence: the verdict records it as missing, not as an empty file)."""
+    if fetch is None or fetch.error is not None or fetch.status is None or _wall(fetch) is not None:
         return None
     return parse(fetch.body or b"", status=fetch.status, content_type=fetch.content_type)

@@ -17,6 +17,7 @@ from audits.findings import Finding, Severity, make_finding
 from audits.page_signals import PageSignals
 from audits.robots import AgentTable, RobotsTxt
 from audits.robots_access import RobotsAccess
+from audits.robots_audit import named_blocks
 from audits.tdmrep import TdmrepFile, resolve_tdm
 from audits.uses import USES, Contribution, Effect, EvidenceRef, Use, UseVerdict
 
@@ -90,6 +91,8 @@ def contributions(
         _aitxt(out, aitxt, aitxt_fetch)
     if tdmrep is not None and tdmrep.reason == "error-status":
         out.missing("tdmrep.json answered with a server error", ("tdm",))
+    elif tdmrep is None and tdm_fetch is not None:
+        out.missing("tdmrep.json could not be read (no answer or a bot wall)", ("tdm",))
     readable = [p for p in pages if p.readable]
     if pages and not readable:
         out.missing("no sampled page could be read (errors or bot walls)")
@@ -106,9 +109,6 @@ def _robots(
     ref: EvidenceRef,
     table: AgentTable,
 ) -> None:
-    def blocked_on(agent: Agent) -> list[bool]:
-        return [not table.allowed(agent.token, path) for path in table.paths]
-
     groups: dict[Use, tuple[Agent, ...]] = {
         "train": registry.training_agents(),
         "ai-use": tuple(
@@ -117,27 +117,46 @@ def _robots(
             if not a.legacy
         ),
     }
+    named = named_blocks(robots, [a for agents in groups.values() for a in agents], table.paths)
     for use, agents in groups.items():
-        blocked = [a.token for a in agents if any(blocked_on(a))]
-        everywhere = [a.token for a in agents if all(blocked_on(a))]
-        out.gaps[use] = tuple(a.token for a in agents if a.token not in blocked)
-        kind = "training" if use == "train" else "AI search and assistant"
-        effect: Effect | None = (
-            "reserved" if len(everywhere) == len(agents) else ("partial" if blocked else None)
-        )
-        if effect:
-            out.add(
-                use,
-                "robots.txt",
-                effect,
-                f"{_names(blocked)} — {len(blocked)} of {len(agents)} {kind} agents",
-                ref,
-            )
+        _agents_blocked(out, use, agents, table, named, ref)
     engines = [not robots.verdict(t, "/", compare=False).allowed for t in SEARCH_ENGINES]
     effect = _share(engines)
     if effect:
         out.add("search", "robots.txt", effect, "search engine crawlers blocked", ref)
     _robots_signals(out, robots, ref)
+
+
+def _agents_blocked(
+    out: Contributions,
+    use: Use,
+    agents: Sequence[Agent],
+    table: AgentTable,
+    named: frozenset[tuple[str, str]],
+    ref: EvidenceRef,
+) -> None:
+    """Reserved when every agent is blocked on every sampled path, partial when some are."""
+    rows = {
+        a.token: [not table.allowed(a.token, p) or (a.token, p) in named for p in table.paths]
+        for a in agents
+    }
+    blocked = [a.token for a in agents if any(rows[a.token])]
+    everywhere = [a.token for a in agents if all(rows[a.token])]
+    out.gaps[use] = tuple(a.token for a in agents if a.token not in blocked)
+    effect: Effect | None = (
+        "reserved" if len(everywhere) == len(agents) else ("partial" if blocked else None)
+    )
+    if effect is None:
+        return
+    kind = "training" if use == "train" else "AI search and assistant"
+    loose = sum(
+        1
+        for a in agents
+        if any(table.allowed(a.token, p) and (a.token, p) in named for p in table.paths)
+    )
+    note = f" ({loose} named by tokens RFC 9309 readers cannot match)" if loose else ""
+    detail = f"{_names(blocked)} — {len(blocked)} of {len(agents)} {kind} agents{note}"
+    out.add(use, "robots.txt", effect, detail, ref)
 
 
 def _robots_signals(out: Contributions, robots: RobotsTxt, ref: EvidenceRef) -> None:
@@ -297,25 +316,12 @@ def _usage_headers(out: Contributions, pages: Sequence[PageSignals]) -> None:
 
 def site_findings(
     verdicts: Sequence[UseVerdict], pages: Sequence[PageSignals]
-) -> list[tuple[Finding, Fetch | None]]:
-    """Findings about the site as a whole: conflicts, page-level gaps."""
-    found: list[tuple[Finding, Fetch | None]] = []
+) -> list[tuple[Finding, EvidenceRef]]:
+    """Findings about the site as a whole: conflicts, page-level gaps, each with its evidence."""
+    found: list[tuple[Finding, EvidenceRef]] = []
     for verdict in verdicts:
         if verdict.conflict:
-            allows = {c.mechanism for c in verdict.contributions if c.effect == "allowed"}
-            reserves = {c.mechanism for c in verdict.contributions if c.effect != "allowed"}
-            found.append(
-                (
-                    make_finding(
-                        CODES,
-                        "site-signals-conflict",
-                        f"For {verdict.use}, {', '.join(sorted(reserves))} reserve(s) the use "
-                        f"but {', '.join(sorted(allows))} explicitly allow(s) it. Readers may "
-                        "take either; make the signals agree.",
-                    ),
-                    None,
-                )
-            )
+            found.append(_conflict(verdict))
     home = [p for p in pages if p.fetch.kind == "home" and p.meta is not None]
     content = [p for p in pages if p.fetch.kind == "page" and p.meta is not None]
     if home and content and home[0].ai().images:
@@ -330,7 +336,7 @@ def site_findings(
                         f"{len(content)} content pages, where the artwork is. "
                         "Add it to every page.",
                     ),
-                    missing[0].fetch,
+                    _ref(missing[0].fetch),
                 )
             )
     for page in pages:
@@ -343,7 +349,7 @@ def site_findings(
                         "noai appears only after JavaScript runs; crawlers that do not render "
                         "pages (most dataset builders) never see it. Put it in the served HTML.",
                     ),
-                    page.fetch,
+                    _ref(page.fetch),
                 )
             )
     if pages and not any(p.readable for p in pages):
@@ -355,7 +361,23 @@ def site_findings(
                     "None of the sampled pages could be read, so page-level opt-outs (meta tags, "
                     "headers) are unknown.",
                 ),
-                None,
+                _ref(pages[0].fetch),
             )
         )
     return found
+
+
+def _conflict(verdict: UseVerdict) -> tuple[Finding, EvidenceRef]:
+    """The conflict finding, pointing at the first explicit permission that contradicts."""
+    allows = [c for c in verdict.contributions if c.effect == "allowed"]
+    reserves = {c.mechanism for c in verdict.contributions if c.effect != "allowed"}
+    where = next((e for c in allows for e in c.evidence), EvidenceRef(""))
+    finding = make_finding(
+        CODES,
+        "site-signals-conflict",
+        f"For {verdict.use}, {', '.join(sorted(reserves))} reserve(s) the use "
+        f"but {', '.join(sorted({c.mechanism for c in allows}))} explicitly allow(s) it. "
+        "Readers may take either; make the signals agree.",
+        line=where.line,
+    )
+    return finding, where

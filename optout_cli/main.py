@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from audits import INTERPRETER_VERSION
+from optout_cli.crawl import crawl
 from optout_cli.explain import explain
 
 
@@ -15,3 +16,4 @@ def cli() -> None:
 
 
 cli.add_command(explain)
+cli.add_command(crawl)

@@ -1,0 +1,1 @@
+"""Item pipelines of the optout crawler, one job per module."""

@@ -1,0 +1,144 @@
+"""Which pages and images of a site to sample: the crawler's choice of URLs to request.
+
+Artists' opt-outs matter where their work is, so links that look like portfolio, artwork,
+gallery or photo pages come first, then the rest in page order. Deterministic: the same
+home page gives the same sample.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from w3lib.url import canonicalize_url, safe_url_string
+
+MAX_HTML = 2 * 1024 * 1024
+MAX_LINKS = 2_000
+
+_ART_WORDS = re.compile(
+    r"portfolio|artwork|/art/|gallery|galleries|photo|work|project|illustration|painting|"
+    r"drawing|collection|album|shop|print|product|image|/p/|/u/|profile|creator|artist",
+    re.IGNORECASE,
+)
+_SKIP = re.compile(
+    r"login|signin|sign-in|signup|register|logout|cart|checkout|/search|/tag/|/tags/|"
+    r"\.(css|js|json|xml|pdf|zip|mp3|mp4|woff2?|ico)(\?|$)|^mailto:|^tel:|^javascript:",
+    re.IGNORECASE,
+)
+_TOS = re.compile(
+    r"terms|tos\b|conditions|legal|nutzungsbedingungen|agb|cgu|condiciones|termini",
+    re.IGNORECASE,
+)
+_IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|gif|avif|tiff?|heic)(\?|$)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+def _same_site(url: str, origin: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    base = urlsplit(origin).hostname or ""
+    return host == base or host.endswith("." + base) or base.endswith("." + host)
+
+
+def _absolute(href: str, base: str) -> str | None:
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    url = safe_url_string(urljoin(base, href))
+    return url.split("#", 1)[0] if url.startswith(("http://", "https://")) else None
+
+
+def page_links(html: bytes, base_url: str) -> list[Link]:
+    """Every ``<a href>`` of a page, absolute, in order, bounded."""
+    selector = Selector(body=html[:MAX_HTML], type="html")
+    links = []
+    for anchor in selector.css("a[href]")[:MAX_LINKS]:
+        url = _absolute(anchor.attrib.get("href", ""), base_url)
+        if url:
+            links.append(Link(url, " ".join(anchor.css("::text").getall()).strip()[:200]))
+    return links
+
+
+def choose_pages(
+    links: Iterable[str],
+    origin: str,
+    limit: int,
+    patterns: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+) -> list[str]:
+    """Up to ``limit`` same-site content pages: seed patterns first, then art-looking paths."""
+    wanted = [p for p in patterns if p]
+    seen = {canonicalize_url(u) for u in exclude}
+    scored: list[tuple[int, int, str]] = []
+    for order, url in enumerate(links):
+        key = canonicalize_url(url)
+        path = urlsplit(url).path or "/"
+        if key in seen or not _same_site(url, origin) or _SKIP.search(url) or path == "/":
+            continue
+        seen.add(key)
+        if _IMAGE_EXT.search(path):
+            continue
+        score = (
+            0 if any(fnmatchcase(path, p) for p in wanted) else 1 if _ART_WORDS.search(path) else 2
+        )
+        scored.append((score, order, url))
+    return [url for _, _, url in sorted(scored)[:limit]]
+
+
+def image_urls(html: bytes, base_url: str, limit: int) -> list[str]:
+    """Artwork images of a page: ``og:image``, then ``<img>`` (largest ``srcset`` entry)."""
+    selector = Selector(body=html[:MAX_HTML], type="html")
+    found: list[str] = []
+    candidates = selector.css('meta[property="og:image"]::attr(content)').getall()
+    for img in selector.css("img")[:MAX_LINKS]:
+        srcset = img.attrib.get("srcset", "")
+        if srcset:
+            candidates.append(_largest(srcset))
+        candidates.append(img.attrib.get("src", ""))
+    for raw in candidates:
+        url = _absolute(raw, base_url)
+        if url and url not in found and not url.startswith("data:"):
+            found.append(url)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _largest(srcset: str) -> str:
+    best, best_width = "", -1.0
+    for part in srcset.split(",")[:50]:
+        bits = part.split()
+        if not bits:
+            continue
+        width = 0.0
+        if len(bits) > 1 and bits[1][:-1].replace(".", "", 1).isdigit():
+            width = float(bits[1][:-1])
+        if width > best_width:
+            best, best_width = bits[0], width
+    return best
+
+
+def tos_link(links: Iterable[Link], origin: str) -> str | None:
+    """The site's terms-of-service page, by link text or path."""
+    for link in links:
+        if _same_site(link.url, origin) and (_TOS.search(link.text) or _TOS.search(link.url)):
+            return link.url
+    return None
+
+
+def sitemap_page_urls(body: bytes, limit: int = 200) -> list[str]:
+    """Page URLs listed in a sitemap (``<loc>`` of ``<url>`` entries), bounded.
+
+    Read with parsel in XML mode; namespaces are removed so both sitemap schemas work.
+    """
+    selector = Selector(body=body[:MAX_HTML], type="xml")
+    selector.remove_namespaces()
+    return [u.strip() for u in selector.xpath("//url/loc/text()").getall()[:limit] if u.strip()]

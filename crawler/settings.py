@@ -1,0 +1,96 @@
+"""Scrapy settings of the optout crawler; ``scrapy crawl optout`` and ``optout crawl`` share
+them. Every ``OPTOUT_*`` setting can be given with ``-s NAME=value``."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from crawler.browser import CHROMIUM_FLAGS, find_chromium
+
+try:
+    TOOL_VERSION = version("optout-audit")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    TOOL_VERSION = "0.0.0"
+
+BOT_NAME = "optout-audit"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are. The token before the slash is what site owners name in robots.txt.
+OPTOUT_AGENT_TOKEN = "optout-audit"
+OPTOUT_CONTACT_URL = "https://github.com/optout-audit/optout-audit"
+USER_AGENT = f"{OPTOUT_AGENT_TOKEN}/{TOOL_VERSION} (+{OPTOUT_CONTACT_URL})"
+
+# What to fetch per site.
+OPTOUT_SEEDS = ""
+OPTOUT_LIMIT = 0
+OPTOUT_PAGE_SAMPLE = 4
+OPTOUT_IMAGE_SAMPLE = 4
+OPTOUT_RENDER = False
+OPTOUT_DB = ""
+OPTOUT_RESUME = False
+OPTOUT_PROXY = ""
+"""An HTTP proxy every request goes through (the sample web is reached this way)."""
+OPTOUT_ALLOW_PRIVATE = False
+"""Private, loopback and link-local addresses are refused unless this is on."""
+
+# Per-kind body limits in bytes: what is kept for re-auditing.
+OPTOUT_POLICY_MAXBYTES = 512_000
+OPTOUT_PAGE_MAXBYTES = 2 * 1024 * 1024
+OPTOUT_IMAGE_MAXBYTES = 256 * 1024
+
+# Politeness: one request at a time per host, AutoThrottle, robots.txt Crawl-delay honoured
+# by the spider, bounded retries with backoff for 429/503.
+ROBOTSTXT_OBEY = False  # the spider obeys robots.txt itself, with RFC 9309's 5xx rule
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = False  # replaced by crawler.middlewares.backoff
+OPTOUT_RETRY_TIMES = 2
+OPTOUT_RETRY_BASE_DELAY = 1.0
+OPTOUT_RETRY_MAX_DELAY = 10.0
+DNSCACHE_ENABLED = True
+DNS_TIMEOUT = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+LOG_LEVEL = "INFO"
+
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.offsite.OffsiteMiddleware": None,  # images live on CDN hosts
+}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.sample_proxy.SampleProxyMiddleware": 100,
+    "crawler.middlewares.private_guard.PrivateAddressGuard": 200,
+    "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
+}
+EXTENSIONS = {
+    "crawler.extensions.size_limit.SizeLimit": 100,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.store.StorePipeline": 300,
+}
+
+# Rendering through scrapy-playwright with the system Chromium; requests without the
+# ``playwright`` meta key still go through Scrapy's own handler.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": find_chromium(),
+    "headless": True,
+    "args": CHROMIUM_FLAGS,
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4

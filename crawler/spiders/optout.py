@@ -1,0 +1,350 @@
+"""The optout spider: for each seed origin, request the policy files, the home page, a
+sample of content pages and images and the terms page, and record every outcome.
+
+It decides which URLs to request and turns responses into FetchRecords; deciding what the
+records mean is ``audits/``' job. The one reading it does is its own robots.txt check:
+pages and images are fetched only where robots.txt lets our agent in (RFC 9309, so an
+unreachable robots.txt means "disallow everything"); what it skips is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
+
+from audits.robots import RobotsTxt, parse_robots
+from audits.robots_access import robots_access
+from crawler.browser import find_chromium
+from crawler.items import FetchRecord, SiteDone, SiteSeen
+from crawler.records import now, record_failure, record_response, record_skipped
+from crawler.sampling import choose_pages, image_urls, page_links, sitemap_page_urls, tos_link
+from crawler.seeds import Seed, read_seeds
+
+POLICY_FILES = (
+    ("robots", "/robots.txt"),
+    ("aitxt", "/ai.txt"),
+    ("tdmrep", "/.well-known/tdmrep.json"),
+    ("llms", "/llms.txt"),
+)
+HTML_KINDS = ("home", "page", "tos")
+_STATUSES = list(range(400, 600))  # see STYLE.md: never handle_httpstatus_all (kills redirects)
+
+
+@dataclass
+class SiteState:
+    """What the spider keeps about a site while its requests are in flight (dropped after)."""
+
+    seed: Seed
+    outstanding: int = 0
+    fetches: int = 0
+    errors: int = 0
+    robots: RobotsTxt | None = None
+    robots_rule: str = "pending"
+    """parse, allow-all or disallow-all (RFC 9309 §2.3.1), once robots.txt is known."""
+    requested: set[str] = field(default_factory=set)
+    images: int = 0
+    sitemaps: list[str] = field(default_factory=list)
+    crawl_delay: float = 0.0
+
+
+class OptoutSpider(scrapy.Spider):
+    name = "optout"
+
+    def __init__(
+        self,
+        seeds: str | None = None,
+        limit: str | int | None = None,
+        render: str | bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.seeds_arg = seeds
+        self.limit_arg = limit
+        self.render_arg = render
+        self.sites: dict[str, SiteState] = {}
+        self.crawl_id: int = 0
+        self.done_origins: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        proxy = settings.get("OPTOUT_PROXY")
+        if proxy:
+            settings.set(
+                "PLAYWRIGHT_CONTEXTS", {"default": {"proxy": {"server": proxy}}}, priority="spider"
+            )
+
+    # -- configuration ---------------------------------------------------------------------
+
+    @property
+    def seeds_path(self) -> Path:
+        value = self.seeds_arg or self.settings.get("OPTOUT_SEEDS")
+        if not value:
+            raise ValueError("no seed list: pass -a seeds=FILE or set OPTOUT_SEEDS")
+        return Path(value)
+
+    def _limit(self) -> int:
+        return int(self.limit_arg or self.settings.getint("OPTOUT_LIMIT") or 0)
+
+    def _render_all(self) -> bool:
+        if self.render_arg is not None:
+            return str(self.render_arg).lower() in ("1", "true", "yes")
+        return self.settings.getbool("OPTOUT_RENDER")
+
+    def _maxbytes(self, kind: str) -> int:
+        setting = {"image": "OPTOUT_IMAGE_MAXBYTES"}.get(kind)
+        if setting is None:
+            setting = "OPTOUT_PAGE_MAXBYTES" if kind in HTML_KINDS else "OPTOUT_POLICY_MAXBYTES"
+        return self.settings.getint(setting)
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        limit = self._limit()
+        for count, seed in enumerate(read_seeds(self.seeds_path)):
+            if limit and count >= limit:
+                break
+            if seed.origin in self.done_origins or seed.origin in self.sites:
+                continue
+            site = SiteState(seed)
+            self.sites[seed.origin] = site
+            yield SiteSeen(self.crawl_id, seed)
+            for kind, path in POLICY_FILES:
+                yield self._request(site, kind, seed.origin + path, policy=True)
+
+    def _request(
+        self,
+        site: SiteState,
+        kind: str,
+        url: str,
+        *,
+        policy: bool = False,
+        parent: str | None = None,
+        render: bool = False,
+    ) -> scrapy.Request:
+        site.outstanding += 1
+        site.requested.add(("r:" if render else "") + url)
+        meta: dict[str, Any] = {
+            "optout_origin": site.seed.origin,
+            "optout_kind": kind,
+            "optout_url": url,
+            "optout_parent": parent,
+            "optout_maxbytes": self._maxbytes(kind),
+            "handle_httpstatus_list": _STATUSES,
+            "dont_obey_robotstxt": policy,
+        }
+        headers = {}
+        if kind == "image":
+            headers["Range"] = f"bytes=0-{self._maxbytes('image') - 1}"
+        if render:
+            meta["playwright"] = True
+        if site.crawl_delay:
+            # AutoThrottle would otherwise lower the delay robots.txt asked for.
+            meta["autothrottle_dont_adjust_delay"] = True
+        return scrapy.Request(
+            url,
+            callback=self._on_response,
+            errback=self._on_failure,
+            meta=meta,
+            headers=headers,
+            dont_filter=True,
+        )
+
+    def _follow(
+        self, site: SiteState, kind: str, url: str, parent: str | None, render: bool = False
+    ) -> Iterator[Any]:
+        """Request a page or image if our robots.txt check allows it, else record the skip."""
+        if (("r:" if render else "") + url) in site.requested:
+            return
+        allowed = self._we_may_fetch(site, url)
+        if allowed is None:
+            yield self._request(site, kind, url, parent=parent, render=render)
+            return
+        site.requested.add(("r:" if render else "") + url)
+        self.crawler.stats.inc_value(f"optout/skipped/{allowed}")
+        yield record_skipped(
+            url,
+            kind=kind,
+            crawl_id=self.crawl_id,
+            origin=site.seed.origin,
+            reason=allowed,
+            parent=parent,
+        )
+
+    def _we_may_fetch(self, site: SiteState, url: str) -> str | None:
+        """None when our agent may fetch ``url``, else the reason it may not."""
+        if site.robots_rule == "disallow-all":
+            return "robots-unreachable"
+        if site.robots_rule == "parse" and site.robots is not None:
+            token = self.settings.get("OPTOUT_AGENT_TOKEN")
+            if not site.robots.verdict(token, url, compare=False).allowed:
+                return "robots-disallowed"
+        return None
+
+    # -- responses -------------------------------------------------------------------------
+
+    def _on_response(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        site = self.sites[meta["optout_origin"]]
+        kind = meta["optout_kind"]
+        record = record_response(
+            response,
+            kind=kind,
+            crawl_id=self.crawl_id,
+            origin=site.seed.origin,
+            maxbytes=meta["optout_maxbytes"],
+        )
+        yield from self._count(site, record)
+        if not meta.get("playwright"):
+            handler = getattr(self, f"_after_{kind}", None)
+            if handler is not None:
+                yield from handler(site, response, record)
+        yield from self._settle(site)
+
+    def _on_failure(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        site = self.sites[request.meta["optout_origin"]]
+        kind = request.meta["optout_kind"]
+        record = record_failure(failure, kind=kind, crawl_id=self.crawl_id, origin=site.seed.origin)
+        yield from self._count(site, record)
+        if kind == "robots":
+            yield from self._after_robots(site, None, record)
+        yield from self._settle(site)
+
+    def _count(self, site: SiteState, record: FetchRecord) -> Iterator[FetchRecord]:
+        site.outstanding -= 1
+        site.fetches += 1
+        stats = self.crawler.stats
+        if record.error_class:
+            site.errors += 1
+            stats.inc_value(f"optout/fetch/{record.kind}/error/{record.error_class}")
+        elif record.status is not None:
+            stats.inc_value(f"optout/fetch/{record.kind}/status_{record.status // 100}xx")
+        if record.bot_wall:
+            stats.inc_value("optout/fetch/bot_wall")
+        yield record
+
+    def _settle(self, site: SiteState) -> Iterator[Any]:
+        if site.outstanding == 0 and site.robots_rule != "pending":
+            self.sites.pop(site.seed.origin, None)
+            self.crawler.stats.inc_value("optout/sites/done")
+            yield SiteDone(self.crawl_id, site.seed.origin, site.fetches, site.errors, now())
+
+    def _after_robots(
+        self, site: SiteState, response: Response | None, record: FetchRecord
+    ) -> Iterator[Any]:
+        error = record.error_class or (f"bot-wall:{record.bot_wall}" if record.bot_wall else None)
+        access = robots_access(
+            record.status,
+            error=error,
+            redirects=len(record.redirect_chain),
+            body=record.body,
+            content_type=_content_type(record),
+        )
+        site.robots_rule = access.crawler_rule
+        if access.crawler_rule == "parse":
+            site.robots = parse_robots(record.body or b"")
+            site.sitemaps = [url for _, url in site.robots.sitemaps[:3]]
+            self._apply_crawl_delay(site)
+        yield from self._follow(site, "home", site.seed.origin + "/", None)
+        if site.robots_rule != "disallow-all" and site.sitemaps:
+            yield from self._follow(site, "sitemap", site.sitemaps[0], None)
+
+    def _after_home(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        if record.bot_wall or not _is_html(record):
+            return
+        links = page_links(record.body or b"", response.url)
+        yield from self._render(site, response.url, "home")
+        yield from self._sample_from(site, links, response.url, record.body or b"")
+
+    def _sample_from(
+        self, site: SiteState, links: list[Any], base: str, html: bytes
+    ) -> Iterator[Any]:
+        seed = site.seed
+        limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
+        patterns = [p for p in (seed.artwork_pattern, seed.profile_pattern) if p]
+        pages = choose_pages(
+            [link.url for link in links], seed.origin, limit, patterns, exclude=[base]
+        )
+        for url in pages:
+            yield from self._follow(site, "page", url, base)
+        terms = tos_link(links, seed.origin)
+        if terms and terms not in pages:
+            yield from self._follow(site, "tos", terms, base)
+        yield from self._images(site, html, base)
+
+    def _after_page(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        if record.bot_wall or not _is_html(record):
+            return
+        yield from self._render(site, response.url, "page")
+        yield from self._images(site, record.body or b"", response.url)
+
+    def _after_sitemap(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        if record.status != 200 or record.bot_wall:
+            return
+        limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
+        urls = sitemap_page_urls(record.body or b"")
+        patterns = [p for p in (site.seed.artwork_pattern, site.seed.profile_pattern) if p]
+        for url in choose_pages(urls, site.seed.origin, limit, patterns):
+            yield from self._follow(site, "page", url, response.url)
+
+    def _images(self, site: SiteState, html: bytes, base: str) -> Iterator[Any]:
+        room = self.settings.getint("OPTOUT_IMAGE_SAMPLE") - site.images
+        if room <= 0 or not html:
+            return
+        for url in image_urls(html, base, room):
+            if url not in site.requested:
+                site.images += 1
+                yield from self._follow(site, "image", url, base)
+
+    def _render(self, site: SiteState, url: str, kind: str) -> Iterator[Any]:
+        if not (site.seed.render or self._render_all()):
+            return
+        if find_chromium() is None:
+            self.crawler.stats.inc_value("optout/skipped/no-browser")
+            yield record_skipped(
+                url, kind=kind, crawl_id=self.crawl_id, origin=site.seed.origin, reason="no-browser"
+            )
+            return
+        yield from self._follow(site, kind, url, None, render=True)
+
+    def _apply_crawl_delay(self, site: SiteState) -> None:
+        """Honour the Crawl-delay our agent's group asks for, up to 60 seconds."""
+        assert site.robots is not None
+        token = self.settings.get("OPTOUT_AGENT_TOKEN")
+        delays = [g.crawl_delay for g in site.robots.groups_for(token)[1] if g.crawl_delay]
+        try:
+            delay = min(float(delays[-1]), 60.0) if delays else 0.0
+        except ValueError:
+            return
+        if delay <= 0:
+            return
+        host = site.seed.origin.split("://", 1)[1].split(":")[0]
+        slot = self.crawler.engine.downloader.slots.get(host) if self.crawler.engine else None
+        site.crawl_delay = delay
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            self.crawler.stats.inc_value("optout/politeness/crawl_delay_applied")
+
+
+def _content_type(record: FetchRecord) -> str | None:
+    values = [v for k, v in record.headers if k.lower() == "content-type"]
+    return values[-1] if values else None
+
+
+def _is_html(record: FetchRecord) -> bool:
+    content_type = (_content_type(record) or "").lower()
+    return record.status == 200 and ("html" in content_type or not content_type)

@@ -1,0 +1,191 @@
+"""``optout crawl``: run the Scrapy spider over a seed list into a SQLite file, with a
+progress bar and a summary."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from crawler.seeds import SeedError, read_seeds
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.items import FetchRecord, SiteDone
+
+
+def crawl_settings(**overrides: Any) -> Settings:
+    """The project's settings with ``OPTOUT_*`` overrides (the same as ``scrapy crawl``)."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in overrides.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def count_seeds(path: Path, limit: int) -> int:
+    """How many seeds the crawl will visit (streams the file once; validates it too)."""
+    total = 0
+    for _ in read_seeds(path):
+        total += 1
+        if limit and total >= limit:
+            break
+    return total
+
+
+class _Tally:
+    """Counts what the spider yields, for the progress bar and the summary."""
+
+    def __init__(self) -> None:
+        self.sites = 0
+        self.fetches = 0
+        self.errors: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.crawl_id: int | None = None
+
+    def item_scraped(self, item: Any, **_: Any) -> None:
+        if isinstance(item, FetchRecord):
+            self.fetches += 1
+            self.crawl_id = item.crawl_id
+            if item.error_class:
+                self.errors[item.error_class] += 1
+            if item.skipped:
+                self.skipped[item.skipped] += 1
+        elif isinstance(item, SiteDone):
+            self.sites += 1
+
+
+def run_crawl(settings: Settings, *, total: int, console: Console, show_progress: bool) -> _Tally:
+    """Run one crawl in this process; returns what it did."""
+    tally = _Tally()
+    process = CrawlerProcess(settings, install_root_handler=not show_progress)
+    crawler = process.create_crawler("optout")
+    crawler.signals.connect(tally.item_scraped, signal=signals.item_scraped)
+    progress = Progress(
+        TextColumn("[bold]crawling"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sites · {task.fields[fetches]} fetches · {task.fields[errors]} errors"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show_progress,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task("crawl", total=total, fetches=0, errors=0)
+
+        def refresh(**_: Any) -> None:
+            progress.update(
+                task,
+                completed=tally.sites,
+                fetches=tally.fetches,
+                errors=sum(tally.errors.values()),
+            )
+
+        crawler.signals.connect(refresh, signal=signals.item_scraped)
+        process.crawl(crawler)
+        process.start()
+        refresh()
+    tally.crawl_id = getattr(crawler.spider, "crawl_id", tally.crawl_id)
+    return tally
+
+
+@click.command()
+@click.argument("seeds", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file to write fetch records into (created if missing).",
+)
+@click.option("--render", is_flag=True, help="Also render every page in Chromium.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the last interrupted crawl in --db instead of starting a new one.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Visit only the first N seeds.")
+@click.option("--proxy", metavar="URL", help="Send every request through this HTTP proxy.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow private and loopback addresses (for the sample web and tests only).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "extra",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(
+    seeds: Path,
+    db_path: Path,
+    render: bool,
+    resume: bool,
+    limit: int | None,
+    proxy: str | None,
+    allow_private: bool,
+    extra: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Crawl the sites of a SEEDS file (CSV or YAML) and store every fetch in --db.
+
+    \b
+    Examples:
+      optout crawl seeds/creator-platforms.csv --db crawl.db
+      optout crawl seeds/creator-platforms.csv --db crawl.db --resume
+      optout crawl sampleweb/seeds.csv --db demo.db --proxy http://127.0.0.1:8899 --allow-private
+    """
+    console = Console(stderr=True)
+    try:
+        total = count_seeds(seeds, limit or 0)
+    except SeedError as err:
+        raise click.ClickException(str(err)) from err
+    overrides: dict[str, Any] = {
+        "OPTOUT_SEEDS": str(seeds),
+        "OPTOUT_DB": str(db_path),
+        "OPTOUT_RENDER": render or None,
+        "OPTOUT_RESUME": resume,
+        "OPTOUT_LIMIT": limit or 0,
+        "OPTOUT_PROXY": proxy,
+        "OPTOUT_ALLOW_PRIVATE": allow_private or None,
+        "LOG_LEVEL": "INFO" if verbose else "WARNING",
+    }
+    for pair in extra:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
+        overrides[name.strip()] = value
+    if not verbose:
+        logging.getLogger("scrapy").setLevel(logging.WARNING)
+    tally = run_crawl(
+        crawl_settings(**overrides), total=total, console=console, show_progress=not quiet
+    )
+    _summary(console, tally, total, db_path)
+
+
+def _summary(console: Console, tally: _Tally, total: int, db_path: Path) -> None:
+    console.print(
+        f"crawl {tally.crawl_id}: {tally.sites} of {total} sites done, "
+        f"{tally.fetches} fetch records in {db_path}"
+    )
+    if tally.errors:
+        errors = ", ".join(f"{name} {n}" for name, n in tally.errors.most_common())
+        console.print(f"errors: {errors}")
+    if tally.skipped:
+        skipped = ", ".join(f"{name} {n}" for name, n in tally.skipped.most_common())
+        console.print(f"not fetched: {skipped}")
+    if tally.sites < total:
+        console.print("[yellow]not every site finished: run again with --resume to continue")
