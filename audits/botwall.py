@@ -9,15 +9,17 @@ headers on ordinary pages (Cloudflare's ``/cdn-cgi/challenge-platform/scripts/js
 DataDome's ``x-datadome: protected``, Incapsula's injected ``_Incapsula_Resource`` script), so
 such weak markers count only together with a refusal status. A plain 403 from behind a CDN is
 not a wall either: S3 and other origins answer 403 for a missing file.
+
+The detectors read a bounded view of the response (:mod:`audits.botwall_answer`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from typing import Literal
 
+from audits.botwall_answer import Answer, read_answer
 from audits.findings import Finding, Severity, make_finding
 
 Vendor = Literal[
@@ -34,13 +36,7 @@ Vendor = Literal[
 ]
 WallKind = Literal["challenge", "block", "rate-limit", "captcha"]
 
-MAX_BODY_BYTES = 64 * 1024
-"""Only the start of the body is inspected; wall pages are small and put markers early."""
-MAX_HEADER_FIELDS = 1_000
-MAX_HEADER_VALUE_CHARS = 1_024
 MAX_EVIDENCE_CHARS = 200
-STUB_PAGE_BYTES = 16 * 1024
-"""A 2xx answer counts as a wall page only when it is this small (real pages are larger)."""
 
 CODES: dict[str, Severity] = {
     "botwall-challenge": "warning",
@@ -60,28 +56,6 @@ VENDOR_NAMES: dict[Vendor, str] = {
     "generic": "",
 }
 
-_REFUSALS = frozenset({401, 403, 405, 429})
-_HEADERS_READ = frozenset(
-    {
-        "server",
-        "retry-after",
-        "set-cookie",
-        "cf-ray",
-        "cf-mitigated",
-        "x-vercel-id",
-        "x-vercel-mitigated",
-        "x-amzn-waf-action",
-        "x-datadome",
-        "x-datadome-cid",
-        "x-dd-b",
-        "x-iinfo",
-        "x-cdn",
-        "x-sucuri-id",
-        "x-sucuri-cache",
-        "x-served-by",
-        "x-fastly-request-id",
-    }
-)
 _IDENTITY_HEADERS: tuple[tuple[Vendor, str, str], ...] = (
     ("cloudflare", "server", "cloudflare"),
     ("cloudflare", "cf-ray", ""),
@@ -94,7 +68,6 @@ _IDENTITY_HEADERS: tuple[tuple[Vendor, str, str], ...] = (
     ("fastly", "x-fastly-request-id", ""),
     ("fastly", "x-served-by", "cache-"),
 )
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<script")
 
 _CF_CHALLENGE = (
     b"_cf_chl_opt",
@@ -135,49 +108,6 @@ class BotWall:
     """The header or body marker that matched, with the status (bounded)."""
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """The parts of a response the detectors read: bounded; header names and body lower-cased."""
-
-    status: int
-    headers: Mapping[str, tuple[str, ...]]
-    body: bytes
-    body_length: int
-
-    @property
-    def success(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def refused(self) -> bool:
-        return self.status in _REFUSALS
-
-    @property
-    def stub_page(self) -> bool:
-        """A small HTML page: what a wall serves when it answers 2xx."""
-        head = self.body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
-        html = head.startswith(_HTML_STARTS) or b"<html" in head
-        return html and self.body_length <= STUB_PAGE_BYTES
-
-    def header(self, name: str) -> str | None:
-        values = self.headers.get(name)
-        return values[0] if values else None
-
-    def header_has(self, name: str, needle: str = "") -> str | None:
-        """The first value of ``name`` containing ``needle`` (any case), as ``name: value``."""
-        for value in self.headers.get(name, ()):
-            if needle in value.lower():
-                return f"{name}: {value}"
-        return None
-
-    def marker(self, markers: Sequence[bytes]) -> str | None:
-        """The first body marker found, as evidence text."""
-        for found in markers:
-            if found in self.body:
-                return "body: " + found.decode("ascii")
-        return None
-
-
 def detect_bot_wall(
     status: int | None,
     headers: Mapping[str, str] | Sequence[tuple[str, str]],
@@ -186,12 +116,7 @@ def detect_bot_wall(
     """Recognise a bot challenge, CAPTCHA, block or rate limit; ``None`` for a real answer."""
     if status is None:
         return None
-    answer = _Answer(
-        status=status,
-        headers=_header_table(headers),
-        body=(body or b"")[:MAX_BODY_BYTES].lower(),
-        body_length=len(body or b""),
-    )
+    answer = read_answer(status, headers, body)
     for detector in _DETECTORS:
         wall = detector(answer)
         if wall is not None:
@@ -217,26 +142,14 @@ def finding_for(wall: BotWall) -> Finding:
     return make_finding(CODES, "botwall-blocked", message, evidence=wall.evidence)
 
 
-def _header_table(
-    headers: Mapping[str, str] | Sequence[tuple[str, str]],
-) -> dict[str, tuple[str, ...]]:
-    pairs = headers.items() if isinstance(headers, Mapping) else headers
-    table: dict[str, list[str]] = {}
-    for name, value in islice(pairs, MAX_HEADER_FIELDS):
-        key = str(name)[:64].strip().lower()
-        if key in _HEADERS_READ:
-            table.setdefault(key, []).append(str(value)[:MAX_HEADER_VALUE_CHARS].strip())
-    return {key: tuple(values) for key, values in table.items()}
-
-
-def _wall(vendor: Vendor, kind: WallKind, answer: _Answer, *clues: str | None) -> BotWall:
+def _wall(vendor: Vendor, kind: WallKind, answer: Answer, *clues: str | None) -> BotWall:
     text = "; ".join([f"status {answer.status}", *(clue for clue in clues if clue)])
     if len(text) > MAX_EVIDENCE_CHARS:
         text = text[: MAX_EVIDENCE_CHARS - 1] + "…"
     return BotWall(vendor, kind, text)
 
 
-def _mitigation_headers(answer: _Answer) -> BotWall | None:
+def _mitigation_headers(answer: Answer) -> BotWall | None:
     """Headers that vendors set only on mitigated answers, whatever the status."""
     # Cloudflare documents "challenge" as the only value of cf-mitigated.
     clue = answer.header_has("cf-mitigated", "challenge")
@@ -257,7 +170,7 @@ def _mitigation_headers(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _cloudflare(answer: _Answer) -> BotWall | None:
+def _cloudflare(answer: Answer) -> BotWall | None:
     """Challenge pages come as 403 or 503, block pages (error 1020) as 403."""
     if answer.status not in (403, 503):
         return None
@@ -274,7 +187,7 @@ def _cloudflare(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _akamai(answer: _Answer) -> BotWall | None:
+def _akamai(answer: Answer) -> BotWall | None:
     if answer.status != 403:
         return None
     identity = answer.header_has("server", "akamaighost") or answer.marker(_AKAMAI_EDGE)
@@ -284,7 +197,7 @@ def _akamai(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _datadome(answer: _Answer) -> BotWall | None:
+def _datadome(answer: Answer) -> BotWall | None:
     """``x-datadome: protected`` and the ``datadome`` cookie also sit on ordinary pages."""
     identity = _first_header(
         answer, ("x-datadome", "x-datadome-cid", "x-dd-b")
@@ -297,7 +210,7 @@ def _datadome(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _perimeterx(answer: _Answer) -> BotWall | None:
+def _perimeterx(answer: Answer) -> BotWall | None:
     """The HUMAN (PerimeterX) block page is a 403 "Press & Hold" CAPTCHA."""
     if not answer.refused:
         return None
@@ -305,7 +218,7 @@ def _perimeterx(answer: _Answer) -> BotWall | None:
     return _wall("perimeterx", "captcha", answer, clue) if clue else None
 
 
-def _imperva(answer: _Answer) -> BotWall | None:
+def _imperva(answer: Answer) -> BotWall | None:
     identity = _first_header(answer, ("x-iinfo",)) or answer.header_has("x-cdn", "incapsula")
     identity = identity or answer.header_has("x-cdn", "imperva")
     clue = answer.marker((b"incapsula incident",))
@@ -322,7 +235,7 @@ def _imperva(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _sucuri(answer: _Answer) -> BotWall | None:
+def _sucuri(answer: Answer) -> BotWall | None:
     identity = _first_header(answer, ("x-sucuri-id", "x-sucuri-cache")) or answer.header_has(
         "server", "sucuri"
     )
@@ -337,7 +250,7 @@ def _sucuri(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _aws_waf(answer: _Answer) -> BotWall | None:
+def _aws_waf(answer: Answer) -> BotWall | None:
     """Interstitials without their header; the SDK also loads on ordinary 200 pages."""
     if answer.status in (202, 403, 405):
         clue = answer.marker(_AWS_MARKERS)
@@ -350,14 +263,14 @@ def _aws_waf(answer: _Answer) -> BotWall | None:
     return None
 
 
-def _vercel_page(answer: _Answer) -> BotWall | None:
+def _vercel_page(answer: Answer) -> BotWall | None:
     if not answer.refused:
         return None
     clue = answer.marker((b"vercel security checkpoint",))
     return _wall("vercel", "challenge", answer, clue) if clue else None
 
 
-def _fastly(answer: _Answer) -> BotWall | None:
+def _fastly(answer: Answer) -> BotWall | None:
     """Interstitial challenges load /_fs-ch-<id>/; embedded ones sit inside real 200 pages."""
     if answer.status < 400:
         return None
@@ -365,7 +278,7 @@ def _fastly(answer: _Answer) -> BotWall | None:
     return _wall("fastly", "challenge", answer, clue) if clue else None
 
 
-def _rate_limited(answer: _Answer) -> BotWall | None:
+def _rate_limited(answer: Answer) -> BotWall | None:
     """429 Too Many Requests (RFC 6585 §4), credited to the CDN that sent it."""
     if answer.status != 429:
         return None
@@ -375,7 +288,7 @@ def _rate_limited(answer: _Answer) -> BotWall | None:
     return _wall(vendor, "rate-limit", answer, identity, clue)
 
 
-def _generic_captcha(answer: _Answer) -> BotWall | None:
+def _generic_captcha(answer: Answer) -> BotWall | None:
     """A refusal page carrying a CAPTCHA widget; contact forms on 200 pages do not count."""
     if not (answer.refused or answer.status == 503):
         return None
@@ -383,7 +296,7 @@ def _generic_captcha(answer: _Answer) -> BotWall | None:
     return _wall("generic", "captcha", answer, clue) if clue else None
 
 
-def _first_header(answer: _Answer, names: Sequence[str]) -> str | None:
+def _first_header(answer: Answer, names: Sequence[str]) -> str | None:
     for name in names:
         clue = answer.header_has(name)
         if clue:
@@ -391,7 +304,7 @@ def _first_header(answer: _Answer, names: Sequence[str]) -> str | None:
     return None
 
 
-def _identity(answer: _Answer, only: Vendor | None = None) -> tuple[Vendor, str | None]:
+def _identity(answer: Answer, only: Vendor | None = None) -> tuple[Vendor, str | None]:
     """Which CDN answered, from headers it puts on all its responses."""
     for vendor, name, needle in _IDENTITY_HEADERS:
         if only in (None, vendor):
@@ -401,11 +314,11 @@ def _identity(answer: _Answer, only: Vendor | None = None) -> tuple[Vendor, str 
     return "generic", None
 
 
-def _cloudflare_identity(answer: _Answer) -> str | None:
+def _cloudflare_identity(answer: Answer) -> str | None:
     return _identity(answer, "cloudflare")[1]
 
 
-_DETECTORS: tuple[Callable[[_Answer], BotWall | None], ...] = (
+_DETECTORS: tuple[Callable[[Answer], BotWall | None], ...] = (
     _mitigation_headers,
     _cloudflare,
     _datadome,

@@ -10,11 +10,14 @@ from audits import (
     llms_txt,
     robots_access,
     robots_audit,
+    robots_directives,
     robots_meta,
     robots_parse_findings,
     rsl,
     site_contributions,
     tdmrep,
+    tdmrep_layers,
+    x_robots_tag,
 )
 from audits.findings import Severity
 
@@ -27,7 +30,10 @@ _MODULES = (
     rsl,
     aitxt,
     tdmrep,
+    tdmrep_layers,
     robots_meta,
+    x_robots_tag,
+    robots_directives,
     botwall,
     llms_txt,
     site_contributions,

@@ -9,16 +9,11 @@ from audits.aipref import UsagePreference, parse_content_usage_header
 from audits.botwall import BotWall, detect_bot_wall
 from audits.evidence import Fetch
 from audits.findings import Finding
-from audits.robots_meta import (
-    AiReservation,
-    MetaRobots,
-    XRobotsTag,
-    ai_reservation,
-    parse_meta_robots,
-    parse_x_robots_tag,
-)
+from audits.robots_directives import AiReservation, ai_reservation
+from audits.robots_meta import MetaRobots, parse_meta_robots
 from audits.rsl import LicenseRef, licenses_from_link_headers
-from audits.tdmrep import TdmProperties, tdm_from_headers, tdm_from_html
+from audits.tdmrep_layers import TdmProperties, tdm_from_headers, tdm_from_html
+from audits.x_robots_tag import XRobotsTag, parse_x_robots_tag
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 

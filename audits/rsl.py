@@ -1,7 +1,8 @@
 """RSL (Really Simple Licensing 1.0): licence discovery and the licence document.
 
 Discovery (rslstandard.org guides): a robots.txt ``License:`` line with an absolute URL,
-not tied to any group; an HTTP ``Link: <url>; rel="license"; type="application/rsl+xml"``.
+not tied to any group; an HTTP ``Link: <url>; rel="license"; type="application/rsl+xml"``
+(the field itself is parsed by :mod:`audits.http_link`).
 The document is XML with root ``<rsl xmlns="https://rslstandard.org/rsl">`` holding
 ``<content url=…>`` elements, each with ``<license>`` terms (``permits``, ``prohibits``,
 ``payment``). XML is parsed with defusedxml (no DTD, no entities, no external references)
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -22,6 +23,7 @@ import defusedxml
 from defusedxml.ElementTree import DefusedXMLParser
 
 from audits.findings import Finding, Severity, make_finding
+from audits.http_link import MAX_LINK_HEADER_CHARS, Link, bounded_links
 
 RSL_NAMESPACE = "https://rslstandard.org/rsl"
 RSL_MEDIA_TYPE = "application/rsl+xml"
@@ -30,7 +32,6 @@ AI_TRAINING_USAGES = frozenset({"ai-train", "ai-all", "all"})
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 MAX_ELEMENTS = 10_000
-MAX_LINK_HEADER_CHARS = 16 * 1024
 
 CODES: dict[str, Severity] = {
     "rsl-invalid-license-url": "error",
@@ -46,25 +47,6 @@ CODES: dict[str, Severity] = {
     "rsl-link-header-too-long": "warning",
     "rsl-license-link-not-rsl": "info",
 }
-
-_EMPTY_PARAMS: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class Link:
-    """One link of an HTTP ``Link`` field (RFC 8288 §3)."""
-
-    target: str
-    rels: tuple[str, ...]
-    """Relation types, lower-cased (registered types compare case-insensitively, §2.1.1)."""
-    params: Mapping[str, str] = field(default_factory=lambda: _EMPTY_PARAMS)
-    """Target attributes, names lower-cased, quotes removed; the first of a name wins."""
-
-    @property
-    def media_type(self) -> str | None:
-        """The ``type`` hint without parameters, lower-cased."""
-        hint = self.params.get("type")
-        return hint.split(";", 1)[0].strip().lower() if hint else None
 
 
 @dataclass(frozen=True)
@@ -135,120 +117,6 @@ def check_license_url(value: str) -> LicenseRef:
     return LicenseRef(raw, url, "robots-txt", is_rsl=True, findings=findings)
 
 
-# RFC 8288 Link parsing is written by hand: w3lib and parsel offer nothing for the Link
-# field, and the lenient algorithm needed (Appendix B) is a few dozen lines.
-_PARAM_STOP = frozenset(" \t;,=")
-_VALUE_STOP = frozenset(" \t;,")
-
-
-def _skip(text: str, pos: int, chars: str = " \t") -> int:
-    while pos < len(text) and text[pos] in chars:
-        pos += 1
-    return pos
-
-
-def _after_comma(text: str, pos: int) -> int:
-    """Position after the next comma outside a quoted string (or the end)."""
-    quoted = False
-    while pos < len(text):
-        char = text[pos]
-        if quoted and char == "\\":
-            pos += 1
-        elif char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            return pos + 1
-        pos += 1
-    return len(text)
-
-
-def _quoted(text: str, pos: int) -> tuple[str, int]:
-    """A quoted-string starting at ``pos`` (RFC 9110 §5.6.4); unterminated runs to the end."""
-    out: list[str] = []
-    pos += 1
-    while pos < len(text):
-        char = text[pos]
-        if char == "\\" and pos + 1 < len(text):
-            out.append(text[pos + 1])
-            pos += 2
-            continue
-        if char == '"':
-            return "".join(out), pos + 1
-        out.append(char)
-        pos += 1
-    return "".join(out), pos
-
-
-def _scan(text: str, pos: int, stop: frozenset[str]) -> int:
-    while pos < len(text) and text[pos] not in stop:
-        pos += 1
-    return pos
-
-
-def _params(text: str, pos: int) -> tuple[dict[str, str], int]:
-    params: dict[str, str] = {}
-    while True:
-        pos = _skip(text, pos)
-        if pos >= len(text) or text[pos] != ";":
-            break
-        start = _skip(text, pos + 1)
-        pos = _scan(text, start, _PARAM_STOP)
-        name = text[start:pos].lower()
-        pos = _skip(text, pos)
-        value = ""
-        if pos < len(text) and text[pos] == "=":
-            pos = _skip(text, pos + 1)
-            if pos < len(text) and text[pos] == '"':
-                value, pos = _quoted(text, pos)
-            else:
-                end = _scan(text, pos, _VALUE_STOP)
-                value, pos = text[pos:end], end
-        # RFC 8288 §3.3: occurrences of rel after the first are ignored; same for others.
-        if name and name not in params:
-            params[name] = value
-    return params, pos
-
-
-def _links_in(text: str) -> list[Link]:
-    links: list[Link] = []
-    pos = 0
-    while pos < len(text):
-        pos = _skip(text, pos, " \t,")
-        if pos >= len(text):
-            break
-        if text[pos] != "<":
-            pos = _after_comma(text, pos)
-            continue
-        end = text.find(">", pos + 1)
-        if end < 0:
-            break
-        target = text[pos + 1 : end].strip()
-        params, pos = _params(text, end + 1)
-        rels = tuple(params.get("rel", "").lower().split())
-        links.append(Link(target, rels, MappingProxyType(params)))
-        if pos < len(text) and text[pos] != ",":
-            pos = _after_comma(text, pos)
-    return links
-
-
-def _bounded_links(values: Sequence[str]) -> tuple[list[Link], bool]:
-    """Links of the field values that fit in the size bound, and whether any were left out."""
-    links: list[Link] = []
-    total = 0
-    for value in values:
-        total += len(value)
-        if total > MAX_LINK_HEADER_CHARS:
-            return links, True
-        links.extend(_links_in(value))
-    return links, False
-
-
-def links_with_rel(values: Sequence[str], rel: str) -> tuple[Link, ...]:
-    """Links of ``Link`` field values whose relation types include ``rel`` (bounded input)."""
-    wanted = rel.lower()
-    return tuple(link for link in _bounded_links(values)[0] if wanted in link.rels)
-
-
 def _license_from_link(link: Link, base_url: str | None) -> LicenseRef:
     target = link.target
     if base_url is not None:
@@ -279,7 +147,7 @@ def licenses_from_link_headers(
     Relative targets are resolved against ``base_url`` when given (RFC 8288 §3.1). When
     the values exceed the size bound, a last reference with no URL carries the finding.
     """
-    links, truncated = _bounded_links(values)
+    links, truncated = bounded_links(values)
     refs = [_license_from_link(link, base_url) for link in links if "license" in link.rels]
     if truncated:
         finding = make_finding(

@@ -18,7 +18,8 @@ from audits.page_signals import PageSignals
 from audits.robots import AgentTable, RobotsTxt
 from audits.robots_access import RobotsAccess
 from audits.robots_audit import named_blocks
-from audits.tdmrep import TdmrepFile, resolve_tdm
+from audits.tdmrep import TdmrepFile
+from audits.tdmrep_layers import resolve_tdm
 from audits.uses import USES, Contribution, Effect, EvidenceRef, Use, UseVerdict
 
 CODES: dict[str, Severity] = {

@@ -247,11 +247,11 @@ def _register_origins(db: sqlite_utils.Database, origins: Mapping[str, int]) -> 
     """Make sure every origin has a ``sites`` row, and point it at its latest crawl."""
     if not origins:
         return
-    db["sites"].insert_all(
+    db.table("sites").insert_all(
         ({"origin": o, "first_crawl_id": c, "last_crawl_id": c} for o, c in origins.items()),
         ignore=True,
     )
-    db["sites"].upsert_all(
+    db.table("sites").upsert_all(
         ({"origin": o, "last_crawl_id": c} for o, c in origins.items()), pk="origin"
     )
 
@@ -261,7 +261,7 @@ def upsert_site(db: sqlite_utils.Database, seed_fields: Mapping[str, Any], crawl
     row = _site_row(seed_fields)
     with db.atomic():
         _register_origins(db, {row["origin"]: crawl_id})
-        db["sites"].upsert(row, pk="origin")
+        db.table("sites").upsert(row, pk="origin")
 
 
 def _fetch_rows(record: FetchRecord) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -373,13 +373,13 @@ class FetchWriter:
         with self.db.atomic():
             _register_origins(self.db, self._origins)
             if self._sites:
-                self.db["sites"].upsert_all(self._sites.values(), pk="origin")
+                self.db.table("sites").upsert_all(self._sites.values(), pk="origin")
             if self._bodies:
-                self.db["bodies"].insert_all(self._bodies.values(), ignore=True)
+                self.db.table("bodies").insert_all(self._bodies.values(), ignore=True)
             if self._fetches:
-                self.db["fetches"].insert_all(self._fetches, ignore=True)
+                self.db.table("fetches").insert_all(self._fetches, ignore=True)
             if self._done:
-                self.db["site_status"].upsert_all(self._done, pk=("crawl_id", "origin"))
+                self.db.table("site_status").upsert_all(self._done, pk=("crawl_id", "origin"))
         self._origins.clear()
         self._sites.clear()
         self._bodies.clear()
@@ -406,7 +406,9 @@ def _fetch_from_row(row: Mapping[str, Any], rendered_body: bytes | None) -> Fetc
         url=row["requested_url"],
         kind=cast(FetchKind, row["kind"]),
         status=row["status"],
-        headers=tuple((str(name), str(value)) for name, value in json.loads(row["headers"])),
+        headers=tuple(
+            (str(name), str(value)) for name, value in json.loads(row["headers"] or "[]")
+        ),
         body=row["body"],
         error=row["error_class"],
         redirects=tuple(json.loads(row["redirect_chain"] or "[]")),

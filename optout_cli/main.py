@@ -7,6 +7,7 @@ import click
 from audits import INTERPRETER_VERSION
 from optout_cli.crawl import crawl
 from optout_cli.explain import explain
+from optout_cli.seeds_cmd import seeds
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,3 +18,4 @@ def cli() -> None:
 
 cli.add_command(explain)
 cli.add_command(crawl)
+cli.add_command(seeds)

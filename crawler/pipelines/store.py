@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
 
@@ -12,8 +14,9 @@ from scrapy.exceptions import NotConfigured
 
 import audits
 from audits.agents import load_registry
-from crawler.items import FetchRecord, SiteDone
+from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.storage import (
+    CrawlStatus,
     FetchWriter,
     done_origins,
     finish_crawl,
@@ -31,6 +34,17 @@ def _tool_version() -> str:
         return version("optout-audit")
     except PackageNotFoundError:  # a checkout that was never installed
         return "0.0.0"
+
+
+def _seed_fields(seed: object) -> dict[str, Any]:
+    """A seed's fields as a dict, whether it is a dataclass, a named tuple or a mapping."""
+    if is_dataclass(seed) and not isinstance(seed, type):
+        return asdict(seed)
+    if isinstance(seed, Mapping):
+        return dict(seed)
+    if hasattr(seed, "_asdict"):
+        return dict(seed._asdict())
+    return dict(vars(seed))
 
 
 class StorePipeline:
@@ -66,6 +80,8 @@ class StorePipeline:
     def open_spider(self, spider: Spider | None = None) -> None:
         """Open the database, resume or start a crawl, and tell the spider what is done."""
         spider = spider or self.crawler.spider
+        if spider is None:
+            raise RuntimeError("StorePipeline.open_spider called without a spider")
         settings = self.crawler.settings
         self.db = open_db(self.db_path)
         crawl_id = resume_crawl(self.db) if settings.getbool("OPTOUT_RESUME") else None
@@ -80,17 +96,19 @@ class StorePipeline:
             )
         self.crawl_id = crawl_id
         self.writer = FetchWriter(self.db, batch_size=settings.getint("OPTOUT_DB_BATCH_SIZE", 200))
-        spider.crawl_id = crawl_id  # type: ignore[attr-defined]
-        spider.done_origins = done_origins(self.db, crawl_id)  # type: ignore[attr-defined]
+        spider.crawl_id = crawl_id  # type: ignore[attr-defined,unused-ignore]
+        spider.done_origins = done_origins(self.db, crawl_id)  # type: ignore[attr-defined,unused-ignore]
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        """Buffer fetch records and site completions; every item passes on unchanged."""
+        """Buffer seeds, fetch records and site completions; every item passes on unchanged."""
         if self.writer is None:
             raise RuntimeError("StorePipeline.process_item called before open_spider")
         if isinstance(item, FetchRecord):
             self.writer.add_fetch(item)
         elif isinstance(item, SiteDone):
             self.writer.add_site_done(item)
+        elif isinstance(item, SiteSeen):
+            self.writer.add_site(_seed_fields(item.seed), item.crawl_id)
         return item
 
     def close_spider(self, spider: Spider | None = None) -> None:
@@ -106,7 +124,7 @@ class StorePipeline:
             if self.writer is not None:
                 self.writer.close()
             stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-            status = "finished" if reason == "finished" else "interrupted"
+            status: CrawlStatus = "finished" if reason == "finished" else "interrupted"
             finish_crawl(self.db, self.crawl_id, status, stats)
         finally:
             self.db.close()

@@ -13,13 +13,12 @@ import pytest
 
 from audits.botwall import (
     CODES,
-    MAX_BODY_BYTES,
     MAX_EVIDENCE_CHARS,
-    MAX_HEADER_FIELDS,
     BotWall,
     detect_bot_wall,
     finding_for,
 )
+from audits.botwall_answer import MAX_BODY_BYTES, MAX_HEADER_FIELDS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "botwall"
 T = TypeVar("T")

@@ -1,4 +1,4 @@
-"""Meta robots and X-Robots-Tag (signals.md §8): noai, noimageai, Bing controls, RSL links."""
+"""Meta robots (signals.md §8): noai, noimageai, Bing controls, RSL links; directive reading."""
 
 from __future__ import annotations
 
@@ -11,24 +11,20 @@ from typing import TypeVar
 
 import pytest
 
-from audits.robots_meta import (
-    CODES,
+from audits import robots_directives, robots_meta
+from audits.robots_directives import (
     MAX_DIRECTIVES,
-    MAX_HEADER_CHARS,
-    MAX_HEADER_FIELDS,
-    MAX_HTML_BYTES,
-    MAX_META_TAGS,
     AiReservation,
-    MetaRobots,
-    XRobotsTag,
     ai_reservation,
     classify_directive,
-    parse_meta_robots,
-    parse_x_robots_tag,
 )
+from audits.robots_meta import MAX_HTML_BYTES, MAX_META_TAGS, MetaRobots, parse_meta_robots
+from audits.x_robots_tag import XRobotsTag, parse_x_robots_tag
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "robots_meta"
 T = TypeVar("T")
+CODES = robots_meta.CODES | robots_directives.CODES
+"""The codes a page's meta tags can produce: the reader's own and the directives'."""
 
 
 def fixture(name: str) -> bytes:
@@ -200,81 +196,6 @@ def test_unknown_directive_flagged_as_info() -> None:
     assert parsed.findings[0].severity == "info"
 
 
-# --- X-Robots-Tag --------------------------------------------------------------------------
-
-
-def test_header_unprefixed_applies_to_every_agent() -> None:
-    parsed = xrobots("noai_noimageai.headers")
-    assert parsed.directives_for("img2dataset") == {"noai", "noimageai"}
-    assert parsed.fields == ("noai, noimageai",)
-
-
-def test_header_agent_prefix_applies_to_that_agent() -> None:
-    parsed = xrobots("agent_prefix.headers")
-    assert parsed.directives_for("gptbot") == {"noai", "noimageai", "noarchive"}
-    assert parsed.directives_for("CCBot") == {"noarchive"}
-
-
-def test_header_prefix_lasts_until_next_prefix() -> None:
-    parsed = xrobots("folded_agent_prefixes.headers")
-    assert parsed.directives_for("googlebot") == {"nocache", "noindex", "nofollow"}
-    assert parsed.directives_for("otherbot") == {"nocache", "noimageai"}
-    assert parsed.directives_for("*") == {"nocache"}
-
-
-def test_header_valued_directives_not_mistaken_for_agents() -> None:
-    parsed = xrobots("valued_directives.headers")
-    assert {d.agent for d in parsed.directives} == {"*"}
-    assert parsed.directives_for("*") == {
-        "max-snippet:50",
-        "unavailable_after:25 jun 2010 15:00:00 pst",
-    }
-
-
-def test_header_directives_case_insensitive() -> None:
-    assert xrobots("mixed_case.headers").directives_for("*") == {"noai", "noimageai"}
-
-
-def test_repext_token_equals_rules_form() -> None:
-    parsed = xrobots("repext.headers")
-    assert parsed.directives_for("*") == {"noindex", "nosnippet"}
-    assert parsed.directives_for("ExampleBot") == {"noindex", "nosnippet"}
-    assert {d.source for d in parsed.directives} == {"robots-tag"}
-
-
-def test_repext_segment_without_token_is_global() -> None:
-    parsed = xrobots("repext_agent_rules.headers")
-    assert parsed.directives_for("*") == {"noai"}
-    assert parsed.directives_for("ccbot") == {"noai", "noimageai", "noindex"}
-    assert parsed.findings == ()
-
-
-def test_repext_form_in_x_robots_tag() -> None:
-    parsed = parse_x_robots_tag([("X-Robots-Tag", "GPTBot=noai; *=noimageai")])
-    assert parsed.directives_for("gptbot") == {"noai", "noimageai"}
-
-
-def test_header_mapping_accepted() -> None:
-    parsed = parse_x_robots_tag({"Content-Type": "image/png", "X-Robots-Tag": "noimageai"})
-    assert parsed.directives_for("*") == {"noimageai"}
-
-
-def test_header_without_robots_fields_is_empty() -> None:
-    parsed = xrobots("no_robots_headers.headers")
-    assert (parsed.directives, parsed.fields, parsed.findings) == ((), (), ())
-
-
-def test_header_position_recorded() -> None:
-    parsed = xrobots("image_response.headers")
-    assert [(d.name, d.line) for d in parsed.directives] == [("noai", 1), ("noimageai", 2)]
-
-
-def test_header_typo_flagged() -> None:
-    parsed = xrobots("typo.headers")
-    assert codes(parsed) == ["meta-ai-directive-typo"]
-    assert parsed.findings[0].agent == "*"
-
-
 # --- classification and reservation --------------------------------------------------------
 
 
@@ -391,38 +312,6 @@ def test_huge_content_attribute_caps_directives() -> None:
     assert "meta-too-many-directives" in codes(parsed)
 
 
-def test_header_flood_capped_and_flagged() -> None:
-    flood = [("X-Robots-Tag", f"noai, bot{i}: noindex") for i in range(10_000)]
-    parsed = assert_fast(lambda: parse_x_robots_tag(flood))
-    assert len(parsed.fields) == MAX_HEADER_FIELDS
-    assert parsed.truncated
-    assert "meta-too-many-header-fields" in codes(parsed)
-
-
-def test_oversized_header_value_cut_and_flagged() -> None:
-    value = "noimageai, " + ", ".join(["nosnippet"] * 2_000) + ", noai"
-    assert len(value) > MAX_HEADER_CHARS
-    parsed = parse_x_robots_tag([("X-Robots-Tag", value)])
-    assert codes(parsed) == ["meta-header-too-long"]
-    assert "noimageai" in parsed.directives_for("*")
-    assert "noai" not in parsed.directives_for("*")
-    assert len(parsed.fields[0]) <= MAX_HEADER_CHARS
-
-
-def test_many_unknown_directives_bound_findings() -> None:
-    value = ", ".join(f"weird{i}" for i in range(500))
-    parsed = parse_x_robots_tag([("X-Robots-Tag", value)])
-    assert len(parsed.findings) <= 20
-    assert len(parsed.directives) == 500
-
-
-def test_header_directive_total_capped() -> None:
-    flood = [("X-Robots-Tag", ",".join(["noai"] * 4_000))] * MAX_HEADER_FIELDS
-    parsed = assert_fast(lambda: parse_x_robots_tag(flood))
-    assert len(parsed.directives) == MAX_DIRECTIVES
-    assert parsed.truncated
-
-
 CODE_CASES: dict[str, Callable[[], MetaRobots | XRobotsTag]] = {
     "meta-robots-outside-head": lambda: meta("outside_head.html"),
     "meta-ai-directive-typo": lambda: meta("typo_no_ai.html"),
@@ -432,10 +321,6 @@ CODE_CASES: dict[str, Callable[[], MetaRobots | XRobotsTag]] = {
     "meta-bad-separator": lambda: meta("semicolon_separator.html"),
     "meta-too-many-tags": lambda: parse_meta_robots("<meta name=a>" * (MAX_META_TAGS + 1)),
     "meta-html-truncated": lambda: parse_meta_robots(b" " * (MAX_HTML_BYTES + 1)),
-    "meta-header-too-long": lambda: parse_x_robots_tag([("X-Robots-Tag", "a" * 9_000)]),
-    "meta-too-many-header-fields": lambda: parse_x_robots_tag(
-        [("Robots-Tag", "noai")] * (MAX_HEADER_FIELDS + 1)
-    ),
     "meta-too-many-directives": lambda: parse_x_robots_tag(
         [("X-Robots-Tag", ",".join(["noai"] * (MAX_DIRECTIVES + 1)))]
     ),

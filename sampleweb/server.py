@@ -1,0 +1,337 @@
+"""The sample web server: one local HTTP proxy that answers for every simulated host.
+
+Clients use it as a plain-HTTP proxy, so requests arrive in absolute form
+(``GET http://artist-anna.example/robots.txt HTTP/1.1``); origin-form requests are routed by
+their ``Host`` header. It binds to 127.0.0.1 only and never connects anywhere itself.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+import socket
+import struct
+import threading
+import time
+from email.utils import formatdate
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sampleweb.sites import MAX_DRIP_SECONDS, Route, Site, content_type_for, load_sites
+
+log = logging.getLogger("sampleweb")
+
+HOST = "127.0.0.1"
+SERVER_NAME = "nginx"
+_DRIP_TICK = 0.1
+_IDLE_TIMEOUT = 30.0
+"""Seconds an idle keep-alive connection is kept open."""
+
+
+class SampleWebServer(ThreadingHTTPServer):
+    """A threading server that knows the sites and logs errors instead of printing them."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int, sites: dict[str, Site]) -> None:
+        self.sites = sites
+        self.stopping = threading.Event()
+        """Set on stop: delays and hangs in progress end early."""
+        super().__init__((HOST, port), SampleWebHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.exception("error while serving %s", client_address)
+
+
+class SampleWeb:
+    """A running sample web: ``proxy_url`` is what a client sets as its HTTP proxy."""
+
+    def __init__(self, server: SampleWebServer, thread: threading.Thread) -> None:
+        self._server = server
+        self._thread = thread
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def sites(self) -> dict[str, Site]:
+        return self._server.sites
+
+    def stop(self) -> None:
+        """Stop serving, end delays and hangs in progress, and free the port."""
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SampleWeb:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_server(sites_dir: Path | None = None, port: int = 0) -> SampleWeb:
+    """Load the sites and serve them on 127.0.0.1 from a background thread (port 0: any)."""
+    server = SampleWebServer(port, load_sites(sites_dir))
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
+    thread.start()
+    log.info("sampleweb listening on %s:%d", HOST, server.server_address[1])
+    return SampleWeb(server, thread)
+
+
+class SampleWebHandler(BaseHTTPRequestHandler):
+    """Routes each request to its site by host name, then to a route or a static file."""
+
+    server: SampleWebServer
+    protocol_version = "HTTP/1.1"
+    server_version = SERVER_NAME
+    sys_version = ""
+    timeout = _IDLE_TIMEOUT
+
+    def do_GET(self) -> None:
+        self._answer_or_drop(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer_or_drop(send_body=False)
+
+    def version_string(self) -> str:
+        return SERVER_NAME
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+        log.info("%s %s", self.address_string(), format % args)
+
+    # --- routing ------------------------------------------------------------------------
+
+    def _answer_or_drop(self, *, send_body: bool) -> None:
+        try:
+            self._answer(send_body=send_body)
+        except (ConnectionError, TimeoutError) as error:
+            # Clients give up on slow and dripping routes: that is the point of them.
+            log.info("%s %s: client went away (%s)", self.address_string(), self.path, error)
+            self.close_connection = True
+
+    def _answer(self, *, send_body: bool) -> None:
+        target = self._target()
+        if target is None:
+            self._send_plain(HTTPStatus.BAD_REQUEST, "sampleweb: only http:// requests\n")
+            return
+        host, path = target
+        site = self.server.sites.get(host)
+        if site is None:
+            self._send_plain(
+                HTTPStatus.BAD_GATEWAY,
+                f"sampleweb: unknown host {host!r}\n",
+                [("X-Sampleweb", "unknown-host")],
+                send_body=send_body,
+            )
+            return
+        route = site.route_for(path)
+        if route is not None and route.behaviour == "reset":
+            self._reset()
+            return
+        if route is not None and route.behaviour == "hang":
+            self.server.stopping.wait(route.hang_seconds)
+            self.close_connection = True
+            return
+        status, headers, body = _response(site, route, path)
+        if route is not None and route.delay:
+            self.server.stopping.wait(route.delay)
+        status, headers, body = _apply_range(self.headers.get("Range"), status, headers, body)
+        self._send(status, headers, body if send_body else b"", len(body), route)
+
+    def _target(self) -> tuple[str, str] | None:
+        """(host, path) of the request, from an absolute-form target or the Host header."""
+        if self.path.startswith("/"):
+            host = self.headers.get("Host", "")
+            path = self.path
+        else:
+            parts = urlsplit(self.path)
+            if parts.scheme.lower() != "http" or not parts.netloc:
+                return None
+            host, path = parts.netloc, parts.path or "/"
+        host = host.rsplit("@", 1)[-1].split(":", 1)[0].strip().rstrip(".").lower()
+        path = unquote(path.split("?", 1)[0].split("#", 1)[0]) or "/"
+        return host, path
+
+    # --- sending ------------------------------------------------------------------------
+
+    def _send(
+        self,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        length: int,
+        route: Route | None,
+    ) -> None:
+        self.send_response_only(status)
+        names = {name.lower() for name, _ in headers}
+        if "date" not in names:
+            self.send_header("Date", formatdate(usegmt=True))
+        if "server" not in names:
+            self.send_header("Server", SERVER_NAME)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        drip = route.drip_bytes_per_second if route is not None else None
+        if drip:
+            self._drip(body, drip)
+        elif body:
+            self.wfile.write(body)
+
+    def _drip(self, body: bytes, rate: int) -> None:
+        """Send ``rate`` bytes a second, but never for longer than ``MAX_DRIP_SECONDS``."""
+        rate = max(rate, int(len(body) / MAX_DRIP_SECONDS) + 1)
+        step = max(1, int(rate * _DRIP_TICK))
+        for start in range(0, len(body), step):
+            if self.server.stopping.is_set():
+                self.close_connection = True
+                return
+            self.wfile.write(body[start : start + step])
+            self.wfile.flush()
+            time.sleep(_DRIP_TICK)
+
+    def _send_plain(
+        self,
+        status: HTTPStatus,
+        text: str,
+        extra: list[tuple[str, str]] | None = None,
+        *,
+        send_body: bool = True,
+    ) -> None:
+        body = text.encode("utf-8")
+        headers = [("Content-Type", "text/plain; charset=utf-8"), *(extra or [])]
+        self._send(status, headers, body if send_body else b"", len(body), None)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP reset (SO_LINGER 0) instead of answering."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        # The socket closes for real only once its file wrappers are closed too; the
+        # stand-ins take the flush and close that the base class still does afterwards.
+        self.rfile.close()
+        self.wfile.close()
+        self.connection.close()
+        self.rfile, self.wfile = io.BytesIO(), io.BytesIO()
+
+
+def _response(
+    site: Site, route: Route | None, path: str
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body for ``path``: the route's overrides over the static file."""
+    headers = list(site.headers)
+    route_headers = list(route.headers) if route is not None else []
+    status = route.status if route is not None and route.status is not None else 200
+    content_type: str | None = None
+    if route is not None and route.body is not None:
+        body = route.body
+        content_type = route.content_type or "text/plain; charset=utf-8"
+    else:
+        file = site.file_for(path) if 200 <= status < 300 else None
+        if file is not None:
+            body = file.read_bytes()
+            content_type = content_type_for(file.name)
+            headers.append(("Accept-Ranges", "bytes"))
+        elif 200 <= status < 300:
+            status, body = 404, not_found_page(site, path)
+        else:
+            body = status_page(status, route_headers)
+        content_type = content_type or "text/html; charset=utf-8"
+    headers = [
+        (name, value.replace("{path}", path) if name.lower() == "location" else value)
+        for name, value in _merge(headers, route_headers)
+    ]
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.insert(0, ("Content-Type", content_type))
+    return status, headers, body
+
+
+def _merge(base: list[tuple[str, str]], overrides: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Route headers replace site headers of the same name; repeats within a list stay."""
+    replaced = {name.lower() for name, _ in overrides}
+    return [(n, v) for n, v in base if n.lower() not in replaced] + overrides
+
+
+def _apply_range(
+    header: str | None, status: int, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Honour one ``bytes=`` range on a 200 answer (RFC 9110 §14); other ranges are ignored."""
+    if header is None or status != 200:
+        return status, headers, body
+    unit, _, spec = header.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return status, headers, body
+    first, dash, last = spec.strip().partition("-")
+    size = len(body)
+    try:
+        if not dash:
+            return status, headers, body
+        if first.strip() == "":
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start = int(first)
+            end = min(int(last), size - 1) if last.strip() else size - 1
+    except ValueError:
+        return status, headers, body
+    if start < 0 or start >= size or end < start:
+        return 416, [*headers, ("Content-Range", f"bytes */{size}")], b""
+    return (
+        206,
+        [*headers, ("Content-Range", f"bytes {start}-{end}/{size}")],
+        body[start : end + 1],
+    )
+
+
+def not_found_page(site: Site, path: str) -> bytes:
+    """The site's own "page not found" page."""
+    name = html.escape(site.name)
+    shown = html.escape(path)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>Page not found – {name}</title>\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "</head>\n<body>\n"
+        f"<header><a href=\"/\">{name}</a></header>\n"
+        "<main>\n<h1>Sorry, this page doesn't exist</h1>\n"
+        f"<p>We looked everywhere for <code>{shown}</code> but couldn't find it. "
+        "It may have moved, or the link may be mistyped.</p>\n"
+        "<p><a href=\"/\">Back to the home page</a></p>\n</main>\n"
+        f"<footer>&copy; {name}</footer>\n</body>\n</html>\n"
+    ).encode()
+
+
+def status_page(status: int, headers: list[tuple[str, str]]) -> bytes:
+    """A small web-server page for a status a route sets without a body."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown Status"
+    title = f"{status} {phrase}"
+    location = next((v for n, v in headers if n.lower() == "location"), None)
+    link = f'<p>The document has moved <a href="{html.escape(location)}">here</a>.</p>' if (
+        location
+    ) else ""
+    return (
+        f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{title}</h1></center>\r\n{link}"
+        f"<hr><center>{SERVER_NAME}</center>\r\n</body>\r\n</html>\r\n"
+    ).encode()

@@ -1,0 +1,392 @@
+"""Load the sample web's site folders (``sites/<host>/site.json`` + ``files/``) into memory.
+
+The format is described in ``sampleweb/README.md``. Loading checks everything up front, so a
+mistake in a site description stops the server at start with the file and the key to fix,
+never with a traceback in the middle of a crawl.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Literal
+
+SITES_DIR = Path(__file__).resolve().parent / "sites"
+
+KINDS = ("creator-site", "platform", "publisher")
+"""What a site is: a creator's own site, a platform hosting many creators, or a publisher."""
+
+SIGNAL_NAMES: dict[str, str] = {
+    "noai-meta": "<meta name=robots content=noai, noimageai> on the pages",
+    "noimageai-meta": "noimageai only, on the pages",
+    "x-robots-tag-noai": "X-Robots-Tag: noai on some responses",
+    "per-agent-meta": "a robots meta tag addressed to one crawler (<meta name=GPTBot>)",
+    "bing-noarchive": "Bing's noarchive/nocache as its AI-training opt-out",
+    "rendered-noai": "noai added by JavaScript, visible only when the page is rendered",
+    "per-profile-noai": "a platform whose creator profiles each choose noai",
+    "robots-ai-block": "robots.txt groups that disallow AI crawlers and nothing else",
+    "robots-partial-block": "robots.txt that disallows AI crawlers on some paths only",
+    "robots-redirect-chain": "robots.txt reached through a short, valid redirect chain",
+    "robots-cross-host-redirect": "robots.txt redirected to another host",
+    "robots-bom": "robots.txt starting with a UTF-8 byte order mark",
+    "content-signal": "a well-formed Content-Signal line in robots.txt",
+    "content-usage-robots": "Content-Usage rules in robots.txt (IETF aipref attachment)",
+    "content-usage-header": "the Content-Usage HTTP response header",
+    "cloudflare-managed": "Cloudflare's managed robots.txt block",
+    "ai-robots-txt-boilerplate": "the ai.robots.txt list pasted as one group",
+    "aitxt-reserved": "a Spawning ai.txt reserving every file type",
+    "aitxt-images": "a Spawning ai.txt reserving image files only",
+    "tdmrep-file": "a valid /.well-known/tdmrep.json",
+    "tdm-header": "tdm-reservation/tdm-policy response headers",
+    "tdm-meta": "tdm-reservation/tdm-policy meta tags",
+    "iptc-data-mining": "images with an XMP plus:DataMining value (and some without)",
+    "rsl-license": "an RSL licence named in robots.txt and in Link headers",
+    "llms-txt": "an llms.txt file",
+    "terms-of-service": "a terms-of-service page linked from the home page",
+    "slow-response": "responses delayed or dripped slowly",
+    "oversized-response": "bodies larger than the crawler's size limits",
+    "hostile-text": "<script> and template syntax in policy files, headers and meta",
+}
+"""Names allowed in ``covers`` besides finding codes: signals that are no finding."""
+
+MAX_DELAY = 30.0
+MAX_HANG = 60.0
+MAX_DRIP_SECONDS = 60.0
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_REPEAT = 1_000_000
+
+Behaviour = Literal["reset", "hang"]
+
+_HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+example$")
+_COVER_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_SITE_KEYS = {
+    "name", "kind", "platform", "country", "tags", "render", "covers", "routes", "headers",
+    "profile_pattern", "artwork_pattern", "description", "fallback",
+}  # fmt: skip
+_ROUTE_KEYS = {
+    "status", "headers", "file", "body", "repeat_file", "times", "head_file", "tail_file",
+    "delay", "drip_bytes_per_second", "behaviour", "hang_seconds",
+}  # fmt: skip
+_TEXT_TYPES = ("application/json", "application/xml", "application/rsl+xml", "text/javascript")
+
+_MIME = mimetypes.MimeTypes()
+for _type, _ext in (
+    ("text/markdown", ".md"),
+    ("image/webp", ".webp"),
+    ("font/woff2", ".woff2"),
+    ("application/xml", ".xml"),
+    ("application/rsl+xml", ".rsl"),
+    ("text/javascript", ".js"),
+):
+    _MIME.add_type(_type, _ext)
+
+
+class SiteError(ValueError):
+    """A site folder that cannot be served as described; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """What one path (or glob of paths) answers, overriding the static files."""
+
+    pattern: str
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+    """The body from ``file``, ``body`` or ``repeat_file``; ``None`` serves the static file."""
+    content_type: str | None = None
+    """Guessed from the body's file name, when the route names a file."""
+    delay: float = 0.0
+    drip_bytes_per_second: int | None = None
+    behaviour: Behaviour | None = None
+    hang_seconds: float = MAX_HANG
+
+    def matches(self, path: str) -> bool:
+        return fnmatchcase(path, self.pattern) if "*" in self.pattern else path == self.pattern
+
+
+@dataclass(frozen=True)
+class Site:
+    """One simulated host: its seed facts, its files by URL path, and its route overrides."""
+
+    host: str
+    folder: Path
+    name: str
+    kind: str
+    platform: str | None
+    country: str | None
+    tags: tuple[str, ...]
+    render: bool
+    covers: tuple[str, ...]
+    profile_pattern: str | None = None
+    artwork_pattern: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    routes: tuple[Route, ...] = ()
+    files: Mapping[str, Path] = field(default_factory=dict)
+    """URL path (``/art/1.html``) -> file under ``files/``."""
+    fallback: Path | None = None
+    """Served with 200 for any path without a file or route (a single-page app's shell)."""
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self.host}"
+
+    def route_for(self, path: str) -> Route | None:
+        """The exact route for ``path``, else the first glob route that matches it."""
+        for route in self.routes:
+            if "*" not in route.pattern and route.pattern == path:
+                return route
+        return next((r for r in self.routes if "*" in r.pattern and r.matches(path)), None)
+
+    def file_for(self, path: str) -> Path | None:
+        """The static file served at ``path`` (``/x`` also finds ``/x.html`` and ``/x/``)."""
+        if path.endswith("/"):
+            return self.files.get(path + "index.html") or self.fallback
+        return (
+            self.files.get(path)
+            or self.files.get(path + ".html")
+            or self.files.get(path + "/index.html")
+            or self.fallback
+        )
+
+
+def content_type_for(name: str) -> str:
+    """The Content-Type a file of this name is served with (text types as UTF-8)."""
+    guessed, _ = _MIME.guess_type(name, strict=False)
+    guessed = guessed or "application/octet-stream"
+    if guessed.startswith("text/") or guessed in _TEXT_TYPES:
+        return f"{guessed}; charset=utf-8"
+    return guessed
+
+
+def load_sites(sites_dir: Path | None = None) -> dict[str, Site]:
+    """Every site folder under ``sites_dir`` (default: the bundled sites), by host name."""
+    root = sites_dir or SITES_DIR
+    if not root.is_dir():
+        raise SiteError(f"{root}: not a folder of sites")
+    sites: dict[str, Site] = {}
+    for spec in sorted(root.glob("*/site.json")):
+        site = load_site(spec.parent)
+        sites[site.host] = site
+    return sites
+
+
+def load_site(folder: Path) -> Site:
+    """One site folder; raises ``SiteError`` naming the file and the key at fault."""
+    spec_path = folder / "site.json"
+    where = str(spec_path)
+    host = folder.name
+    if not _HOST_RE.match(host):
+        raise SiteError(f"{folder}: folder name {host!r} is not a lower-case host under .example")
+    try:
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise SiteError(
+            f"{where}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SiteError(f"{where}: cannot read: {error}") from None
+    if not isinstance(spec, dict):
+        raise SiteError(f"{where}: must hold a JSON object")
+    _no_unknown_keys(spec, _SITE_KEYS, where)
+    files = _index_files(folder / "files")
+    routes_spec = spec.get("routes", {})
+    if not isinstance(routes_spec, dict):
+        raise SiteError(f"{where}: 'routes' must be an object of path -> route")
+    return Site(
+        host=host,
+        folder=folder,
+        name=_text(spec, "name", where, required=True) or host,
+        kind=_kind(spec, where),
+        platform=_text(spec, "platform", where),
+        country=_country(spec, where),
+        tags=_strings(spec, "tags", where),
+        render=_bool(spec, "render", where),
+        covers=_covers(spec, where),
+        profile_pattern=_pattern(spec, "profile_pattern", where),
+        artwork_pattern=_pattern(spec, "artwork_pattern", where),
+        headers=_headers(spec.get("headers", {}), f"{where}: 'headers'"),
+        routes=tuple(
+            _route(folder, path, value, f"{where}: routes[{path!r}]")
+            for path, value in routes_spec.items()
+        ),
+        files=files,
+        fallback=_fallback(folder, spec.get("fallback"), where),
+    )
+
+
+def _fallback(folder: Path, name: object, where: str) -> Path | None:
+    if name is None:
+        return None
+    _read(folder, name, where, "fallback")
+    return folder / str(name)
+
+
+def _index_files(files_dir: Path) -> dict[str, Path]:
+    if not files_dir.is_dir():
+        raise SiteError(f"{files_dir}: every site needs a files/ folder with its home page")
+    index = {
+        "/" + path.relative_to(files_dir).as_posix(): path
+        for path in sorted(files_dir.rglob("*"))
+        if path.is_file()
+    }
+    if "/index.html" not in index:
+        raise SiteError(f"{files_dir}: no index.html (every site has a home page)")
+    return index
+
+
+def _no_unknown_keys(spec: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        raise SiteError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}")
+
+
+def _text(spec: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+    value = spec.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SiteError(f"{where}: {key!r} must be a non-empty string")
+    return value
+
+
+def _kind(spec: dict[str, Any], where: str) -> str:
+    kind = _text(spec, "kind", where, required=True)
+    if kind not in KINDS:
+        raise SiteError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+    return kind
+
+
+def _country(spec: dict[str, Any], where: str) -> str | None:
+    country = _text(spec, "country", where)
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        raise SiteError(f"{where}: 'country' must be a two-letter code like 'DE'")
+    return country
+
+
+def _strings(spec: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = spec.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise SiteError(f"{where}: {key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _bool(spec: dict[str, Any], key: str, where: str) -> bool:
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        raise SiteError(f"{where}: {key!r} must be true or false")
+    return value
+
+
+def _covers(spec: dict[str, Any], where: str) -> tuple[str, ...]:
+    covers = _strings(spec, "covers", where)
+    for name in covers:
+        if not _COVER_RE.match(name):
+            raise SiteError(f"{where}: 'covers' entry {name!r} is not a code or signal name")
+    return covers
+
+
+def _pattern(spec: dict[str, Any], key: str, where: str) -> str | None:
+    value = _text(spec, key, where)
+    if value is not None and not value.startswith("/"):
+        raise SiteError(f"{where}: {key!r} must be a path pattern starting with '/'")
+    return value
+
+
+def _headers(value: object, where: str) -> tuple[tuple[str, str], ...]:
+    """Headers as a mapping, or as a list of ``[name, value]`` pairs when names repeat."""
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        pairs = [(p[0], p[1]) for p in value]
+    else:
+        raise SiteError(f"{where}: must be an object or a list of [name, value] pairs")
+    for name, text in pairs:
+        if not isinstance(name, str) or not _HEADER_NAME_RE.match(name):
+            raise SiteError(f"{where}: {name!r} is not a valid header name")
+        if not isinstance(text, str) or "\r" in text or "\n" in text:
+            raise SiteError(f"{where}: value of {name!r} must be a one-line string")
+    return tuple((str(n), str(v)) for n, v in pairs)
+
+
+def _route(folder: Path, path: str, spec: object, where: str) -> Route:
+    if not path.startswith("/"):
+        raise SiteError(f"{where}: route paths start with '/'")
+    if not isinstance(spec, dict):
+        raise SiteError(f"{where}: must be an object")
+    _no_unknown_keys(spec, _ROUTE_KEYS, where)
+    status = spec.get("status")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+        raise SiteError(f"{where}: 'status' must be an HTTP status code (100-599)")
+    behaviour = spec.get("behaviour")
+    if behaviour not in (None, "reset", "hang"):
+        raise SiteError(f"{where}: 'behaviour' must be 'reset' or 'hang'")
+    body, content_type = _route_body(folder, spec, where)
+    drip = spec.get("drip_bytes_per_second")
+    if drip is not None and (not isinstance(drip, int) or drip < 1):
+        raise SiteError(f"{where}: 'drip_bytes_per_second' must be a positive integer")
+    if drip is not None and body is not None and len(body) / drip > MAX_DRIP_SECONDS:
+        raise SiteError(f"{where}: dripping this body takes over {MAX_DRIP_SECONDS:.0f} s")
+    return Route(
+        pattern=path,
+        status=status,
+        headers=_headers(spec.get("headers", {}), f"{where}: 'headers'"),
+        body=body,
+        content_type=content_type,
+        delay=_seconds(spec, "delay", MAX_DELAY, 0.0, where),
+        drip_bytes_per_second=drip,
+        behaviour=behaviour,
+        hang_seconds=_seconds(spec, "hang_seconds", MAX_HANG, MAX_HANG, where),
+    )
+
+
+def _seconds(spec: dict[str, Any], key: str, limit: float, default: float, where: str) -> float:
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
+        raise SiteError(f"{where}: {key!r} must be a number of seconds from 0 to {limit:.0f}")
+    return float(value)
+
+
+def _route_body(folder: Path, spec: dict[str, Any], where: str) -> tuple[bytes | None, str | None]:
+    sources = [k for k in ("file", "body", "repeat_file") if k in spec]
+    if len(sources) > 1:
+        raise SiteError(f"{where}: give only one of 'file', 'body' and 'repeat_file'")
+    if "body" in spec:
+        if not isinstance(spec["body"], str):
+            raise SiteError(f"{where}: 'body' must be a string")
+        return spec["body"].encode("utf-8"), None
+    if "file" in spec:
+        name = spec["file"]
+        return _read(folder, name, where, "file"), content_type_for(str(name))
+    if "repeat_file" in spec:
+        times = spec.get("times")
+        if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= MAX_REPEAT:
+            raise SiteError(f"{where}: 'times' must be an integer from 1 to {MAX_REPEAT}")
+        chunk = _read(folder, spec["repeat_file"], where, "repeat_file")
+        head = _read(folder, spec["head_file"], where, "head_file") if "head_file" in spec else b""
+        tail = _read(folder, spec["tail_file"], where, "tail_file") if "tail_file" in spec else b""
+        if len(head) + len(chunk) * times + len(tail) > MAX_BODY_BYTES:
+            raise SiteError(f"{where}: the repeated body would exceed {MAX_BODY_BYTES} bytes")
+        return head + chunk * times + tail, content_type_for(str(spec["repeat_file"]))
+    for key in ("times", "head_file", "tail_file"):
+        if key in spec:
+            raise SiteError(f"{where}: {key!r} only goes with 'repeat_file'")
+    return None, None
+
+
+def _read(folder: Path, name: object, where: str, key: str) -> bytes:
+    if not isinstance(name, str) or not name:
+        raise SiteError(f"{where}: {key!r} must be a file name relative to the site folder")
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise SiteError(f"{where}: {key!r} {name!r} points outside the site folder")
+    try:
+        return path.read_bytes()
+    except OSError:
+        raise SiteError(f"{where}: {key!r} {name!r} does not exist") from None
