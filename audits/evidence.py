@@ -11,7 +11,19 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-FetchKind = Literal["robots", "aitxt", "tdmrep", "llms", "page", "home", "image", "tos", "other"]
+FetchKind = Literal[
+    "robots",
+    "aitxt",
+    "tdmrep",
+    "llms",
+    "page",
+    "home",
+    "image",
+    "tos",
+    "license",
+    "sitemap",
+    "other",
+]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from audits.findings import Finding, Severity, make_finding
 MAX_REDIRECTS = 5
 """RFC 9309 §2.3.1.2: follow at least five consecutive redirects."""
 
-AccessState = Literal["parse", "no-file", "soft-404", "unavailable", "unreachable"]
+AccessState = Literal["parse", "no-file", "soft-404", "unavailable", "unreachable", "rate-limited"]
 CrawlerRule = Literal["parse", "allow-all", "disallow-all"]
 AuditState = Literal["known", "no-file", "unknown"]
 
@@ -20,6 +20,9 @@ _MEANING: dict[AccessState, tuple[CrawlerRule, AuditState]] = {
     "soft-404": ("allow-all", "no-file"),
     "unavailable": ("allow-all", "no-file"),
     "unreachable": ("disallow-all", "unknown"),
+    # RFC 9309 reads 429 as "no rules", Google as a server error; either way the file was
+    # not read, so whether it opts out is unknown.
+    "rate-limited": ("allow-all", "unknown"),
 }
 
 CODES: dict[str, Severity] = {
@@ -103,7 +106,7 @@ def robots_access(
         )
     if status == 429:
         return outcome(
-            "no-file",
+            "rate-limited",
             "robots-rate-limited",
             "robots.txt answers 429 (too many requests). RFC 9309 reads any 4xx as 'no "
             "rules', Google reads 429 like a server error: crawlers disagree.",

@@ -18,7 +18,8 @@ from audits.page_signals import PageSignals, page_signals
 from audits.robots import AgentTable, RobotsTxt, parse_robots
 from audits.robots_access import RobotsAccess, robots_access
 from audits.robots_audit import Authorship, agent_verdicts, authorship, robots_findings
-from audits.rsl import check_license_url
+from audits.rsl import check_license_url, parse_rsl_document
+from audits.rsl_contributions import rsl_contributions
 from audits.site_contributions import contributions, site_findings
 from audits.tdmrep import TdmrepFile, parse_tdmrep_json
 from audits.uses import USES, EvidenceRef, Use, UseVerdict, combine
@@ -77,7 +78,7 @@ def _read_robots(
     if fetch is None:
         return None, None, []
     wall = detect_bot_wall(fetch.status, fetch.headers, fetch.body)
-    if wall is not None:
+    if wall is not None and fetch.status != 429:
         access = robots_access(None, error=f"bot-wall:{wall.vendor}")
         return access, None, [finding_for(wall)]
     access = robots_access(
@@ -151,11 +152,28 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
         tdm_fetch=tdm_fetch,
         pages=pages,
     )
+    licences = [
+        (fetch, parse_rsl_document(fetch.body or b"", content_type=fetch.content_type))
+        for fetch in evidence.of_kind("license")
+        if fetch.status is not None
+        and 200 <= fetch.status < 300
+        and fetch.error is None
+        and detect_bot_wall(fetch.status, fetch.headers, fetch.body) is None
+    ]
+    for fetch, document in licences:
+        keep(document.findings, fetch)
+    parts.items.extend(rsl_contributions(licences))
     use_verdicts = tuple(
         combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
         for use in USES
     )
     located += (LocatedFinding(f, ref) for f, ref in site_findings(use_verdicts, pages))
+    combined: set[tuple[str, str | None, str | None]] = set()
+    for finding, ref in parts.findings:
+        key = (finding.code, finding.evidence, finding.message)
+        if key not in combined:
+            combined.add(key)
+            located.append(LocatedFinding(finding, ref))
     return SiteAudit(
         origin=evidence.origin,
         robots_access=access,

@@ -40,6 +40,8 @@ class Contributions:
     items: list[Contribution] = field(default_factory=list)
     unknown: dict[Use, tuple[str, ...]] = field(default_factory=lambda: {u: () for u in USES})
     gaps: dict[Use, tuple[str, ...]] = field(default_factory=dict)
+    findings: list[tuple[Finding, EvidenceRef]] = field(default_factory=list)
+    """Findings that only show when signals are combined (e.g. TDMRep layers disagree)."""
 
     def add(
         self, use: Use, mechanism: str, effect: Effect, detail: str, *evidence: EvidenceRef
@@ -239,6 +241,8 @@ def _tdm(
             decision, page.tdm_header if page else None, page.tdm_meta if page else None
         )
         values.append((resolution.reservation, resolution.decided_by, ref))
+        for finding in (*(decision.findings if decision else ()), *resolution.findings):
+            out.findings.append((finding, ref))
     for use in ("tdm", "train"):
         _layered(out, use, values)
 

@@ -11,6 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 
 from scrapy import Request
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.internet import error as net
@@ -98,12 +99,34 @@ def record_skipped(
     )
 
 
+def _scrapy_errors(*names: str) -> tuple[type[BaseException], ...]:
+    """Scrapy 2.14+ wraps Twisted's errors in its own classes; older versions lack them."""
+    return tuple(getattr(scrapy_exceptions, n) for n in names if hasattr(scrapy_exceptions, n))
+
+
 _CLASSES: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
     ((PrivateAddressBlocked,), "private-address"),
-    ((net.DNSLookupError,), "dns"),
-    ((net.TimeoutError, net.TCPTimedOutError), "timeout"),
-    ((net.ConnectionRefusedError, net.ConnectError, net.NoRouteError), "connect"),
-    ((ResponseNeverReceived, ResponseFailed, net.ConnectionLost, net.ConnectionDone), "connection"),
+    ((net.DNSLookupError, *_scrapy_errors("CannotResolveHostError")), "dns"),
+    ((net.TimeoutError, net.TCPTimedOutError, *_scrapy_errors("DownloadTimeoutError")), "timeout"),
+    (
+        (
+            net.ConnectionRefusedError,
+            net.ConnectError,
+            net.NoRouteError,
+            *_scrapy_errors("DownloadConnectionRefusedError"),
+        ),
+        "connect",
+    ),
+    (
+        (
+            ResponseNeverReceived,
+            ResponseFailed,
+            net.ConnectionLost,
+            net.ConnectionDone,
+            *_scrapy_errors("DownloadFailedError", "ResponseDataLossError"),
+        ),
+        "connection",
+    ),
 )
 
 

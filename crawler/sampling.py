@@ -16,6 +16,9 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from w3lib.url import canonicalize_url, safe_url_string
 
+from audits.http_link import links_with_rel
+from audits.rsl import RSL_MEDIA_TYPE
+
 MAX_HTML = 2 * 1024 * 1024
 MAX_LINKS = 2_000
 
@@ -142,3 +145,21 @@ def sitemap_page_urls(body: bytes, limit: int = 200) -> list[str]:
     selector = Selector(body=body[:MAX_HTML], type="xml")
     selector.remove_namespaces()
     return [u.strip() for u in selector.xpath("//url/loc/text()").getall()[:limit] if u.strip()]
+
+
+def rsl_links(link_headers: list[str], html: bytes, base_url: str) -> list[str]:
+    """RSL licence URLs a page points to: ``Link`` headers and ``<link>`` elements with
+    ``rel="license"`` and ``type="application/rsl+xml"`` (RSL 1.0 discovery)."""
+    found = [
+        urljoin(base_url, link.target)
+        for link in links_with_rel(link_headers, "license")
+        if link.media_type == RSL_MEDIA_TYPE
+    ]
+    selector = Selector(body=html[:MAX_HTML], type="html")
+    for element in selector.css("link[href]")[:MAX_LINKS]:
+        rels = element.attrib.get("rel", "").lower().split()
+        if "license" in rels and element.attrib.get("type", "").lower() == RSL_MEDIA_TYPE:
+            url = _absolute(element.attrib["href"], base_url)
+            if url:
+                found.append(url)
+    return list(dict.fromkeys(found))

@@ -26,6 +26,7 @@ OPTOUT_SEEDS = ""
 OPTOUT_LIMIT = 0
 OPTOUT_PAGE_SAMPLE = 4
 OPTOUT_IMAGE_SAMPLE = 4
+OPTOUT_LICENSE_SAMPLE = 10
 OPTOUT_RENDER = False
 OPTOUT_DB = ""
 OPTOUT_RESUME = False
@@ -34,9 +35,11 @@ OPTOUT_PROXY = ""
 OPTOUT_ALLOW_PRIVATE = False
 """Private, loopback and link-local addresses are refused unless this is on."""
 
-# Per-kind body limits in bytes: what is kept for re-auditing.
-OPTOUT_POLICY_MAXBYTES = 512_000
-OPTOUT_PAGE_MAXBYTES = 2 * 1024 * 1024
+# Per-kind body limits in bytes: what is kept for re-auditing. Each is one byte more than the
+# largest limit of the interpreters that read it (robots.txt 500 KiB, tdmrep.json and llms.txt
+# 1 MiB, HTML 2 MiB), so that the interpreter itself sees and reports the overflow.
+OPTOUT_POLICY_MAXBYTES = 1024 * 1024 + 1
+OPTOUT_PAGE_MAXBYTES = 2 * 1024 * 1024 + 1
 OPTOUT_IMAGE_MAXBYTES = 256 * 1024
 
 # Politeness: one request at a time per host, AutoThrottle, robots.txt Crawl-delay honoured
@@ -64,10 +67,8 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 LOG_LEVEL = "INFO"
 
-SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.offsite.OffsiteMiddleware": None,  # images live on CDN hosts
-}
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # images live on CDN hosts
     "crawler.middlewares.sample_proxy.SampleProxyMiddleware": 100,
     "crawler.middlewares.private_guard.PrivateAddressGuard": 200,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,

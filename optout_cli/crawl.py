@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from crawler.seeds import SeedError, read_seeds
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from scrapy import signals
@@ -17,6 +16,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.items import FetchRecord, SiteDone
+from crawler.seeds import SeedError, read_seeds
 
 
 def crawl_settings(**overrides: Any) -> Settings:
@@ -64,7 +64,7 @@ class _Tally:
 def run_crawl(settings: Settings, *, total: int, console: Console, show_progress: bool) -> _Tally:
     """Run one crawl in this process; returns what it did."""
     tally = _Tally()
-    process = CrawlerProcess(settings, install_root_handler=not show_progress)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("optout")
     crawler.signals.connect(tally.item_scraped, signal=signals.item_scraped)
     progress = Progress(

@@ -52,7 +52,7 @@ def xmp_packet(creator: str, code: str | None) -> bytes:
         '    xmlns:dc="http://purl.org/dc/elements/1.1/"\n'
         f'    xmlns:plus="http://ns.useplus.org/ldf/xmp/1.0/"{mining}>\n'
         f"   <dc:creator><rdf:Seq><rdf:li>{escape(creator)}</rdf:li></rdf:Seq></dc:creator>\n"
-        "   <dc:rights><rdf:Alt><rdf:li xml:lang=\"x-default\">"
+        '   <dc:rights><rdf:Alt><rdf:li xml:lang="x-default">'
         f"(c) 2026 {escape(creator)}. All rights reserved.</rdf:li></rdf:Alt></dc:rights>\n"
         "  </rdf:Description>\n"
         " </rdf:RDF>\n"

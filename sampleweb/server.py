@@ -116,7 +116,7 @@ class SampleWebHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return SERVER_NAME
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
     # --- routing ------------------------------------------------------------------------
@@ -306,15 +306,15 @@ def not_found_page(site: Site, path: str) -> bytes:
     name = html.escape(site.name)
     shown = html.escape(path)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>Page not found – {name}</title>\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "</head>\n<body>\n"
-        f"<header><a href=\"/\">{name}</a></header>\n"
+        f'<header><a href="/">{name}</a></header>\n'
         "<main>\n<h1>Sorry, this page doesn't exist</h1>\n"
         f"<p>We looked everywhere for <code>{shown}</code> but couldn't find it. "
         "It may have moved, or the link may be mistyped.</p>\n"
-        "<p><a href=\"/\">Back to the home page</a></p>\n</main>\n"
+        '<p><a href="/">Back to the home page</a></p>\n</main>\n'
         f"<footer>&copy; {name}</footer>\n</body>\n</html>\n"
     ).encode()
 
@@ -327,9 +327,11 @@ def status_page(status: int, headers: list[tuple[str, str]]) -> bytes:
         phrase = "Unknown Status"
     title = f"{status} {phrase}"
     location = next((v for n, v in headers if n.lower() == "location"), None)
-    link = f'<p>The document has moved <a href="{html.escape(location)}">here</a>.</p>' if (
-        location
-    ) else ""
+    link = (
+        f'<p>The document has moved <a href="{html.escape(location)}">here</a>.</p>'
+        if (location)
+        else ""
+    )
     return (
         f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
         f"<center><h1>{title}</h1></center>\r\n{link}"

@@ -18,8 +18,20 @@ from typing import Any, Literal
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 
-KINDS = ("creator-site", "platform", "publisher")
-"""What a site is: a creator's own site, a platform hosting many creators, or a publisher."""
+KINDS = (
+    "platform",
+    "creator-site",
+    "portfolio-builder",
+    "site-builder",
+    "stock-agency",
+    "marketplace",
+    "community",
+    "social",
+    "blog",
+    "print-on-demand",
+    "other",
+)
+"""What a site is: the seed kinds the crawler's seed reader accepts (``crawler/seeds.py``)."""
 
 SIGNAL_NAMES: dict[str, str] = {
     "noai-meta": "<meta name=robots content=noai, noimageai> on the pages",
@@ -204,7 +216,7 @@ def load_site(folder: Path) -> Site:
         folder=folder,
         name=_text(spec, "name", where, required=True) or host,
         kind=_kind(spec, where),
-        platform=_text(spec, "platform", where),
+        platform=_platform(spec, where),
         country=_country(spec, where),
         tags=_strings(spec, "tags", where),
         render=_bool(spec, "render", where),
@@ -261,6 +273,13 @@ def _kind(spec: dict[str, Any], where: str) -> str:
     if kind not in KINDS:
         raise SiteError(f"{where}: 'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
     return kind
+
+
+def _platform(spec: dict[str, Any], where: str) -> str | None:
+    platform = _text(spec, "platform", where)
+    if platform is not None and not re.fullmatch(r"https?://[a-z0-9.-]+(?::\d+)?", platform):
+        raise SiteError(f"{where}: 'platform' must be the origin of the hosting platform")
+    return platform
 
 
 def _country(spec: dict[str, Any], where: str) -> str | None:

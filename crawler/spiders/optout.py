@@ -24,7 +24,14 @@ from audits.robots_access import robots_access
 from crawler.browser import find_chromium
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.records import now, record_failure, record_response, record_skipped
-from crawler.sampling import choose_pages, image_urls, page_links, sitemap_page_urls, tos_link
+from crawler.sampling import (
+    choose_pages,
+    image_urls,
+    page_links,
+    rsl_links,
+    sitemap_page_urls,
+    tos_link,
+)
 from crawler.seeds import Seed, read_seeds
 
 POLICY_FILES = (
@@ -50,6 +57,8 @@ class SiteState:
     """parse, allow-all or disallow-all (RFC 9309 §2.3.1), once robots.txt is known."""
     requested: set[str] = field(default_factory=set)
     images: int = 0
+    pages: int = 0
+    licences: int = 0
     sitemaps: list[str] = field(default_factory=list)
     crawl_delay: float = 0.0
 
@@ -253,6 +262,7 @@ class OptoutSpider(scrapy.Spider):
             site.robots = parse_robots(record.body or b"")
             site.sitemaps = [url for _, url in site.robots.sitemaps[:3]]
             self._apply_crawl_delay(site)
+            yield from self._licences(site, [url for _, url in site.robots.licenses])
         yield from self._follow(site, "home", site.seed.origin + "/", None)
         if site.robots_rule != "disallow-all" and site.sitemaps:
             yield from self._follow(site, "sitemap", site.sitemaps[0], None)
@@ -263,6 +273,8 @@ class OptoutSpider(scrapy.Spider):
         if record.bot_wall or not _is_html(record):
             return
         links = page_links(record.body or b"", response.url)
+        link_headers = [v for k, v in record.headers if k.lower() == "link"]
+        yield from self._licences(site, rsl_links(link_headers, record.body or b"", response.url))
         yield from self._render(site, response.url, "home")
         yield from self._sample_from(site, links, response.url, record.body or b"")
 
@@ -275,7 +287,8 @@ class OptoutSpider(scrapy.Spider):
         pages = choose_pages(
             [link.url for link in links], seed.origin, limit, patterns, exclude=[base]
         )
-        for url in pages:
+        for url in pages[: max(0, limit - site.pages)]:
+            site.pages += 1
             yield from self._follow(site, "page", url, base)
         terms = tos_link(links, seed.origin)
         if terms and terms not in pages:
@@ -298,8 +311,20 @@ class OptoutSpider(scrapy.Spider):
         limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
         urls = sitemap_page_urls(record.body or b"")
         patterns = [p for p in (site.seed.artwork_pattern, site.seed.profile_pattern) if p]
-        for url in choose_pages(urls, site.seed.origin, limit, patterns):
+        for url in choose_pages(urls, site.seed.origin, limit, patterns)[
+            : max(0, limit - site.pages)
+        ]:
+            site.pages += 1
             yield from self._follow(site, "page", url, response.url)
+
+    def _licences(self, site: SiteState, urls: list[str]) -> Iterator[Any]:
+        """RSL licence documents, fetched like policy files (they are meant for machines)."""
+        for url in urls:
+            if site.licences >= self.settings.getint("OPTOUT_LICENSE_SAMPLE"):
+                return
+            if url.startswith(("http://", "https://")) and url not in site.requested:
+                site.licences += 1
+                yield self._request(site, "license", url, policy=True)
 
     def _images(self, site: SiteState, html: bytes, base: str) -> Iterator[Any]:
         room = self.settings.getint("OPTOUT_IMAGE_SAMPLE") - site.images
