@@ -26,6 +26,7 @@ OPTOUT_SEEDS = ""
 OPTOUT_LIMIT = 0
 OPTOUT_PAGE_SAMPLE = 4
 OPTOUT_IMAGE_SAMPLE = 4
+"""Images taken from the home page; each sampled content page adds its first image."""
 OPTOUT_LICENSE_SAMPLE = 10
 OPTOUT_RENDER = False
 OPTOUT_DB = ""

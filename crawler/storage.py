@@ -112,7 +112,7 @@ _SCHEMA_1: Final = (
         bot_wall TEXT,
         parent_url TEXT
     )""",
-    "CREATE UNIQUE INDEX fetches_once ON fetches (crawl_id, kind, requested_url, rendered)",
+    "CREATE UNIQUE INDEX fetches_once ON fetches (crawl_id, origin, kind, requested_url, rendered)",
     "CREATE INDEX fetches_crawl_origin ON fetches (crawl_id, origin)",
     "CREATE INDEX fetches_origin ON fetches (origin)",
     "CREATE INDEX fetches_kind ON fetches (kind)",

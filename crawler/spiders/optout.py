@@ -56,7 +56,6 @@ class SiteState:
     robots_rule: str = "pending"
     """parse, allow-all or disallow-all (RFC 9309 §2.3.1), once robots.txt is known."""
     requested: set[str] = field(default_factory=set)
-    images: int = 0
     pages: int = 0
     licences: int = 0
     sitemaps: list[str] = field(default_factory=list)
@@ -225,6 +224,8 @@ class OptoutSpider(scrapy.Spider):
         yield from self._count(site, record)
         if kind == "robots":
             yield from self._after_robots(site, None, record)
+        elif kind == "home":
+            yield from self._sitemap(site)
         yield from self._settle(site)
 
     def _count(self, site: SiteState, record: FetchRecord) -> Iterator[FetchRecord]:
@@ -263,20 +264,23 @@ class OptoutSpider(scrapy.Spider):
             site.sitemaps = [url for _, url in site.robots.sitemaps[:3]]
             self._apply_crawl_delay(site)
             yield from self._licences(site, [url for _, url in site.robots.licenses])
-        yield from self._follow(site, "home", site.seed.origin + "/", None)
-        if site.robots_rule != "disallow-all" and site.sitemaps:
-            yield from self._follow(site, "sitemap", site.sitemaps[0], None)
+        home = list(self._follow(site, "home", site.seed.origin + "/", None))
+        yield from home
+        if not any(isinstance(r, scrapy.Request) for r in home):
+            yield from self._sitemap(site)  # no home page to wait for
 
     def _after_home(
         self, site: SiteState, response: Response, record: FetchRecord
     ) -> Iterator[Any]:
         if record.bot_wall or not _is_html(record):
+            yield from self._sitemap(site)
             return
         links = page_links(record.body or b"", response.url)
         link_headers = [v for k, v in record.headers if k.lower() == "link"]
         yield from self._licences(site, rsl_links(link_headers, record.body or b"", response.url))
         yield from self._render(site, response.url, "home")
         yield from self._sample_from(site, links, response.url, record.body or b"")
+        yield from self._sitemap(site)
 
     def _sample_from(
         self, site: SiteState, links: list[Any], base: str, html: bytes
@@ -293,7 +297,7 @@ class OptoutSpider(scrapy.Spider):
         terms = tos_link(links, seed.origin)
         if terms and terms not in pages:
             yield from self._follow(site, "tos", terms, base)
-        yield from self._images(site, html, base)
+        yield from self._images(site, html, base, self.settings.getint("OPTOUT_IMAGE_SAMPLE"))
 
     def _after_page(
         self, site: SiteState, response: Response, record: FetchRecord
@@ -301,7 +305,7 @@ class OptoutSpider(scrapy.Spider):
         if record.bot_wall or not _is_html(record):
             return
         yield from self._render(site, response.url, "page")
-        yield from self._images(site, record.body or b"", response.url)
+        yield from self._images(site, record.body or b"", response.url, 1)
 
     def _after_sitemap(
         self, site: SiteState, response: Response, record: FetchRecord
@@ -317,6 +321,13 @@ class OptoutSpider(scrapy.Spider):
             site.pages += 1
             yield from self._follow(site, "page", url, response.url)
 
+    def _sitemap(self, site: SiteState) -> Iterator[Any]:
+        """The first sitemap robots.txt names, asked only after the home page so that the
+        page sample (home links first, then sitemap entries) does not depend on timing."""
+        room = self.settings.getint("OPTOUT_PAGE_SAMPLE") - site.pages
+        if site.sitemaps and room > 0 and site.robots_rule != "disallow-all":
+            yield from self._follow(site, "sitemap", site.sitemaps[0], None)
+
     def _licences(self, site: SiteState, urls: list[str]) -> Iterator[Any]:
         """RSL licence documents, fetched like policy files (they are meant for machines)."""
         for url in urls:
@@ -326,14 +337,11 @@ class OptoutSpider(scrapy.Spider):
                 site.licences += 1
                 yield self._request(site, "license", url, policy=True)
 
-    def _images(self, site: SiteState, html: bytes, base: str) -> Iterator[Any]:
-        room = self.settings.getint("OPTOUT_IMAGE_SAMPLE") - site.images
-        if room <= 0 or not html:
-            return
-        for url in image_urls(html, base, room):
-            if url not in site.requested:
-                site.images += 1
-                yield from self._follow(site, "image", url, base)
+    def _images(self, site: SiteState, html: bytes, base: str, limit: int) -> Iterator[Any]:
+        """Up to ``limit`` images of a page. The home page gives ``OPTOUT_IMAGE_SAMPLE``,
+        each content page its first image: a set that does not depend on response order."""
+        for url in image_urls(html, base, limit):
+            yield from self._follow(site, "image", url, base)
 
     def _render(self, site: SiteState, url: str, kind: str) -> Iterator[Any]:
         if not (site.seed.render or self._render_all()):

@@ -16,15 +16,8 @@ from sampleweb.server import SampleWeb
 from tests.conftest import ROOT
 from tests.crawler.conftest import SAMPLE_SEEDS, crawl_command, run_crawl
 
-SITES = 24
+SITES = len(SAMPLE_SEEDS.read_text().splitlines()) - 1
 SLOW = ("-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=4")
-
-
-def _seeds(tmp_path: Path) -> Path:
-    lines = SAMPLE_SEEDS.read_text().splitlines()[: SITES + 1]
-    path = tmp_path / "seeds.csv"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def _records(db: Path) -> list[tuple[str, str, str, int]]:
@@ -48,7 +41,7 @@ def _done_sites(db: Path) -> int:
 def test_killed_crawl_resumes_without_loss_or_duplicates(
     tmp_path: Path, sample_web: SampleWeb
 ) -> None:
-    seeds = _seeds(tmp_path)
+    seeds = SAMPLE_SEEDS
     reference = tmp_path / "reference.db"
     run_crawl(seeds, reference, sample_web, "--allow-private")
 

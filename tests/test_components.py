@@ -1,0 +1,33 @@
+"""Every component named in the settings imports, so a typo there fails fast."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.settings import Settings
+from scrapy.utils.misc import load_object
+
+SETTINGS = Settings()
+SETTINGS.setmodule("crawler.settings")
+COMPONENTS = [
+    path
+    for name in (
+        "DOWNLOADER_MIDDLEWARES",
+        "SPIDER_MIDDLEWARES",
+        "EXTENSIONS",
+        "ITEM_PIPELINES",
+        "DOWNLOAD_HANDLERS",
+    )
+    for path, value in (SETTINGS.getdict(name) or {}).items()
+    if value is not None
+]
+
+
+@pytest.mark.parametrize("path", COMPONENTS)
+def test_component_imports(path: str) -> None:
+    assert load_object(path) is not None
+
+
+def test_the_spider_is_registered() -> None:
+    from scrapy.spiderloader import SpiderLoader
+
+    assert SpiderLoader.from_settings(SETTINGS).list() == ["optout"]
