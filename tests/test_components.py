@@ -8,18 +8,13 @@ from scrapy.utils.misc import load_object
 
 SETTINGS = Settings()
 SETTINGS.setmodule("crawler.settings")
+_KEYED_BY_PATH = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "EXTENSIONS", "ITEM_PIPELINES")
 COMPONENTS = [
     path
-    for name in (
-        "DOWNLOADER_MIDDLEWARES",
-        "SPIDER_MIDDLEWARES",
-        "EXTENSIONS",
-        "ITEM_PIPELINES",
-        "DOWNLOAD_HANDLERS",
-    )
-    for path, value in (SETTINGS.getdict(name) or {}).items()
+    for name in _KEYED_BY_PATH
+    for path, value in SETTINGS.getdict(name).items()
     if value is not None
-]
+] + list(SETTINGS.getdict("DOWNLOAD_HANDLERS").values())
 
 
 @pytest.mark.parametrize("path", COMPONENTS)
