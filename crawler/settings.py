@@ -19,6 +19,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # Who we are. The token before the slash is what site owners name in robots.txt.
 OPTOUT_AGENT_TOKEN = "optout-audit"
 OPTOUT_CONTACT_URL = "https://github.com/optout-audit/optout-audit"
+"""Where site owners learn who we are; set it to your own page when you run crawls."""
+OPTOUT_TOOL_VERSION = TOOL_VERSION
 USER_AGENT = f"{OPTOUT_AGENT_TOKEN}/{TOOL_VERSION} (+{OPTOUT_CONTACT_URL})"
 
 # What to fetch per site.

@@ -14,6 +14,7 @@ import socket
 import struct
 import threading
 import time
+from collections import deque
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +42,8 @@ class SampleWebServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, sites: dict[str, Site]) -> None:
         self.sites = sites
+        self.user_agents: deque[str] = deque(maxlen=1000)
+        """The User-Agent headers of the latest requests, for tests of crawler identity."""
         self.stopping = threading.Event()
         """Set on stop: delays and hangs in progress end early."""
         super().__init__((HOST, port), SampleWebHandler)
@@ -67,6 +70,10 @@ class SampleWeb:
     @property
     def sites(self) -> dict[str, Site]:
         return self._server.sites
+
+    @property
+    def user_agents(self) -> list[str]:
+        return list(self._server.user_agents)
 
     def stop(self) -> None:
         """Stop serving, end delays and hangs in progress, and free the port."""
@@ -122,6 +129,7 @@ class SampleWebHandler(BaseHTTPRequestHandler):
     # --- routing ------------------------------------------------------------------------
 
     def _answer_or_drop(self, *, send_body: bool) -> None:
+        self.server.user_agents.append(self.headers.get("User-Agent", ""))
         try:
             self._answer(send_body=send_body)
         except (ConnectionError, TimeoutError) as error:

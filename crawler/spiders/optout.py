@@ -83,6 +83,10 @@ class OptoutSpider(scrapy.Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        # The User-Agent names the project and its contact URL; -s USER_AGENT=… still wins.
+        token, contact = settings.get("OPTOUT_AGENT_TOKEN"), settings.get("OPTOUT_CONTACT_URL")
+        tool = settings.get("OPTOUT_TOOL_VERSION")
+        settings.set("USER_AGENT", f"{token}/{tool} (+{contact})", priority="spider")
         proxy = settings.get("OPTOUT_PROXY")
         if proxy:
             settings.set(

@@ -146,3 +146,17 @@ def _all_codes() -> set[str]:
     from audits.catalogue import all_codes
 
     return set(all_codes())
+
+
+def test_politeness_crawl_delay_and_backoff_are_applied(conn: sqlite3.Connection) -> None:
+    stats = json.loads(_one(conn, "select stats from crawls where id = 1")[0])
+    assert stats.get("optout/politeness/crawl_delay_applied", 0) >= 1
+    assert stats.get("optout/retry/status_429", 0) >= 1  # retried with backoff, then recorded
+    assert stats["optout/sites/done"] == len(SAMPLE_SEEDS.read_text().splitlines()) - 1
+
+
+def test_user_agent_names_the_project_and_a_contact_url(
+    crawl_db: Path, sample_web: SampleWeb
+) -> None:
+    agents = set(sample_web.user_agents)
+    assert any(ua.startswith("optout-audit/") and "(+https://" in ua for ua in agents)
