@@ -23,6 +23,7 @@ from sqlite_utils import Migrations
 
 from audits.evidence import Fetch, FetchKind, SiteEvidence
 from crawler.items import FetchRecord, SiteDone
+from crawler.schema_derived import SCHEMA_DERIVED
 
 CrawlStatus = Literal["running", "finished", "interrupted", "failed"]
 CRAWL_STATUSES: Final = frozenset(get_args(CrawlStatus))
@@ -126,6 +127,13 @@ _SCHEMA_1: Final = (
 def m001_raw_evidence(db: sqlite_utils.Database) -> None:
     """Crawl runs, sites, per-crawl site status, bodies and fetch records."""
     for statement in _SCHEMA_1:
+        db.execute(statement)
+
+
+@migrations()
+def m002_derived(db: sqlite_utils.Database) -> None:
+    """Tables the audit derives from the evidence (verdicts, findings, changes, summaries)."""
+    for statement in SCHEMA_DERIVED:
         db.execute(statement)
 
 

@@ -126,6 +126,7 @@ def run_crawl(settings: Settings, *, total: int, console: Console, show_progress
     metavar="NAME=VALUE",
     help="Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.",
 )
+@click.option("--no-audit", is_flag=True, help="Do not run `optout audit` after the crawl.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(
@@ -137,6 +138,7 @@ def crawl(
     proxy: str | None,
     allow_private: bool,
     extra: tuple[str, ...],
+    no_audit: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -147,6 +149,8 @@ def crawl(
       optout crawl seeds/creator-platforms.csv --db crawl.db
       optout crawl seeds/creator-platforms.csv --db crawl.db --resume
       optout crawl sampleweb/seeds.csv --db demo.db --proxy http://127.0.0.1:8899 --allow-private
+
+    The crawl is audited at the end (see `optout audit`) unless --no-audit is given.
     """
     console = Console(stderr=True)
     try:
@@ -174,6 +178,10 @@ def crawl(
         crawl_settings(**overrides), total=total, console=console, show_progress=not quiet
     )
     _summary(console, tally, total, db_path)
+    if not no_audit and tally.crawl_id:
+        from optout_cli.audit_cmd import run_audit
+
+        run_audit(db_path, str(tally.crawl_id), quiet=quiet)
 
 
 def _summary(console: Console, tally: _Tally, total: int, db_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from audits import INTERPRETER_VERSION
+from optout_cli.audit_cmd import audit
 from optout_cli.crawl import crawl
 from optout_cli.explain import explain
 from optout_cli.seeds_cmd import seeds
@@ -19,3 +20,4 @@ def cli() -> None:
 cli.add_command(explain)
 cli.add_command(crawl)
 cli.add_command(seeds)
+cli.add_command(audit)

@@ -1,0 +1,72 @@
+"""``optout audit``: re-derive verdicts, findings and changes from stored fetch records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crawler.storage import StorageError, open_db
+from results.derive import AuditError, AuditResult, audit_crawl, resolve_crawl
+
+
+def run_audit(db_path: Path, crawl: str | None, *, quiet: bool = False) -> AuditResult:
+    """Audit one crawl with a progress bar; raises ClickException on a bad database or id."""
+    console = Console(stderr=True)
+    try:
+        db = open_db(db_path)
+        crawl_id = resolve_crawl(db, crawl)
+    except (AuditError, StorageError) as err:
+        raise click.ClickException(str(err)) from err
+    total = db.execute(
+        "SELECT COUNT(DISTINCT origin) FROM fetches WHERE crawl_id = ?", [crawl_id]
+    ).fetchone()[0]
+    progress = Progress(
+        TextColumn("[bold]auditing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("sites"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    )
+    with progress:
+        task = progress.add_task("audit", total=total)
+        result = audit_crawl(db, crawl_id, on_site=lambda _: progress.advance(task))
+    if not quiet:
+        console.print(
+            f"audit of crawl {result.crawl_id}: {result.sites} sites, {result.findings} findings, "
+            f"{result.changes} changes since the previous crawl ({result.seconds:.1f} s)"
+        )
+    return result
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SQLite file a crawl wrote.",
+)
+@click.option(
+    "--crawl",
+    default="latest",
+    show_default=True,
+    help="Which crawl to audit: its id, or 'latest'.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def audit(db_path: Path, crawl: str, quiet: bool) -> None:
+    """Derive verdicts, findings and changes of a crawl from its stored fetch records.
+
+    Idempotent: running it again (after upgrading the tool or the agent registry) rewrites
+    that crawl's derived tables and records the versions used.
+
+    \b
+    Example:
+      optout audit --db crawl.db
+      optout audit --db crawl.db --crawl 3
+    """
+    run_audit(db_path, crawl, quiet=quiet)

@@ -1,0 +1,119 @@
+"""What changed for each site since its previous audited crawl.
+
+Subjects: ``verdict:<use>`` (the state per use), ``mechanism:<use>:<name>`` (a mechanism
+appearing or disappearing for a use) and ``agent:<token>`` (a training agent newly blocked
+or unblocked at ``/``). Kinds: appeared, disappeared, changed, became-unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+_OPTED_OUT = ("reserved", "partial")
+
+
+def _kind(before: str, after: str) -> str:
+    if after == "unknown":
+        return "became-unknown"
+    if before not in _OPTED_OUT and after in _OPTED_OUT:
+        return "appeared"
+    if before in _OPTED_OUT and after not in _OPTED_OUT:
+        return "disappeared"
+    return "changed"
+
+
+def _verdicts(
+    conn: sqlite3.Connection, crawl_id: int, origin: str
+) -> dict[str, tuple[str, set[str]]]:
+    rows = conn.execute(
+        "SELECT use, state, mechanisms FROM site_verdicts WHERE crawl_id = ? AND origin = ?",
+        [crawl_id, origin],
+    )
+    return {use: (state, set(json.loads(mechanisms or "[]"))) for use, state, mechanisms in rows}
+
+
+def _blocked(conn: sqlite3.Connection, crawl_id: int, origin: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT r.agent FROM robots_verdicts r JOIN agents a ON a.token = r.agent "
+        "WHERE r.crawl_id = ? AND r.origin = ? AND r.path = '/' AND r.allowed = 0 "
+        "AND a.purpose IN ('train', 'control') AND a.legacy = 0",
+        [crawl_id, origin],
+    )
+    return {agent for (agent,) in rows}
+
+
+def site_changes(conn: sqlite3.Connection, crawl_id: int) -> Iterator[dict[str, Any]]:
+    """Change rows for every site of ``crawl_id`` that an earlier audited crawl also saw."""
+    detected = datetime.now(UTC).isoformat(timespec="seconds")
+    origins = [
+        o
+        for (o,) in conn.execute(
+            "SELECT origin FROM site_summary WHERE crawl_id = ? ORDER BY origin", [crawl_id]
+        )
+    ]
+    for origin in origins:
+        row = conn.execute(
+            "SELECT MAX(crawl_id) FROM site_summary WHERE origin = ? AND crawl_id < ?",
+            [origin, crawl_id],
+        ).fetchone()
+        previous = row[0] if row else None
+        if previous is None:
+            continue
+        base = {
+            "crawl_id": crawl_id,
+            "previous_crawl_id": previous,
+            "origin": origin,
+            "detected_at": detected,
+        }
+        before, after = _verdicts(conn, previous, origin), _verdicts(conn, crawl_id, origin)
+        for use in sorted(set(before) | set(after)):
+            old_state, old_mech = before.get(use, ("unstated", set()))
+            new_state, new_mech = after.get(use, ("unstated", set()))
+            if old_state != new_state:
+                yield {
+                    **base,
+                    "subject": f"verdict:{use}",
+                    "change": _kind(old_state, new_state),
+                    "before": old_state,
+                    "after": new_state,
+                }
+            for name in sorted(new_mech - old_mech):
+                yield {
+                    **base,
+                    "subject": f"mechanism:{use}:{name}",
+                    "change": "appeared",
+                    "before": None,
+                    "after": name,
+                }
+            for name in sorted(old_mech - new_mech):
+                yield {
+                    **base,
+                    "subject": f"mechanism:{use}:{name}",
+                    "change": "disappeared",
+                    "before": name,
+                    "after": None,
+                }
+        old_blocked, new_blocked = (
+            _blocked(conn, previous, origin),
+            _blocked(conn, crawl_id, origin),
+        )
+        for agent in sorted(new_blocked - old_blocked):
+            yield {
+                **base,
+                "subject": f"agent:{agent}",
+                "change": "appeared",
+                "before": "allowed",
+                "after": "disallowed",
+            }
+        for agent in sorted(old_blocked - new_blocked):
+            yield {
+                **base,
+                "subject": f"agent:{agent}",
+                "change": "disappeared",
+                "before": "disallowed",
+                "after": "allowed",
+            }

@@ -1,0 +1,394 @@
+"""``optout audit``: derive every table of one crawl from its stored fetch records.
+
+The rewrite of a crawl's derived rows happens in one transaction: a reader (Datasette) sees
+the old results until the new ones are complete, and a killed audit leaves the old ones
+intact. Rows go in with ``executemany`` on the raw connection because sqlite-utils' bulk
+helpers commit on their own, which would split the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from audits.agents import Registry, load_registry
+from audits.evidence import SiteEvidence
+from audits.site import SiteAudit, audit_site
+from crawler.storage import iter_site_evidence, now_iso
+from results.changes import site_changes
+from results.report import site_report
+
+DERIVED = (
+    "site_verdicts",
+    "contributions",
+    "robots_verdicts",
+    "findings",
+    "pages",
+    "site_summary",
+    "changes",
+)
+_BATCH = 500
+
+
+class AuditError(Exception):
+    """The audit cannot run as asked (no such crawl, empty database)."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    crawl_id: int
+    sites: int
+    findings: int
+    changes: int
+    seconds: float
+
+
+def resolve_crawl(db: sqlite_utils.Database, spec: str | int | None) -> int:
+    """A crawl id from ``latest`` (the default) or a number, checked to exist."""
+    if spec in (None, "latest"):
+        row = db.execute("SELECT MAX(id) FROM crawls").fetchone()
+        if row is None or row[0] is None:
+            raise AuditError("the database holds no crawl yet: run `optout crawl` first")
+        return int(row[0])
+    try:
+        crawl_id = int(spec)  # type: ignore[arg-type]
+    except ValueError as err:
+        raise AuditError(f"--crawl takes a crawl id or 'latest', not {spec!r}") from err
+    if db.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone() is None:
+        raise AuditError(f"there is no crawl {crawl_id} in this database")
+    return crawl_id
+
+
+class _Rows:
+    """Buffers rows per table and writes them in batches on one connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.buffers: dict[str, list[tuple[Any, ...]]] = {}
+        self.columns: dict[str, tuple[str, ...]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, table: str, row: Mapping[str, Any]) -> None:
+        columns = self.columns.setdefault(table, tuple(row))
+        self.buffers.setdefault(table, []).append(tuple(row[c] for c in columns))
+        self.counts[table] = self.counts.get(table, 0) + 1
+        if len(self.buffers[table]) >= _BATCH:
+            self.flush(table)
+
+    def flush(self, table: str | None = None) -> None:
+        for name in [table] if table else list(self.buffers):
+            rows = self.buffers.get(name)
+            if rows:
+                columns = self.columns[name]
+                marks = ", ".join("?" for _ in columns)
+                self.conn.executemany(
+                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows
+                )
+                rows.clear()
+
+
+def audit_crawl(
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    *,
+    registry: Registry | None = None,
+    on_site: Callable[[str], None] | None = None,
+) -> AuditResult:
+    """Re-derive every table of one crawl; idempotent (the crawl's old rows are replaced)."""
+    registry = registry or load_registry()
+    started = time.monotonic()
+    conn = db.conn
+    sites = 0
+    with conn:
+        for table in DERIVED:
+            conn.execute(f"DELETE FROM {table} WHERE crawl_id = ?", [crawl_id])
+        _write_agents(conn, registry)
+        rows = _Rows(conn)
+        for evidence in iter_site_evidence(db, crawl_id):
+            audit = audit_site(evidence, registry)
+            _write_site(db, rows, crawl_id, evidence, audit, registry)
+            sites += 1
+            if on_site is not None:
+                on_site(evidence.origin)
+        rows.flush()
+        for change in site_changes(conn, crawl_id):
+            rows.add("changes", change)
+        rows.flush()
+        seconds = time.monotonic() - started
+        conn.execute(
+            "INSERT OR REPLACE INTO audits VALUES (?, ?, ?, ?, ?, ?)",
+            [crawl_id, now_iso(), audit_version(), registry.version, sites, round(seconds, 3)],
+        )
+    return AuditResult(
+        crawl_id, sites, rows.counts.get("findings", 0), rows.counts.get("changes", 0), seconds
+    )
+
+
+def audit_version() -> str:
+    from audits import INTERPRETER_VERSION
+
+    return INTERPRETER_VERSION
+
+
+def _write_agents(conn: sqlite3.Connection, registry: Registry) -> None:
+    conn.execute("DELETE FROM agents")
+    conn.executemany(
+        "INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                a.token,
+                a.operator,
+                a.purpose,
+                int(a.legacy),
+                a.respects_robots,
+                a.category,
+                int(a.rfc9309_valid),
+                a.matchable_as,
+                a.docs_url,
+                registry.version,
+            )
+            for a in registry.agents
+        ],
+    )
+
+
+def _site_facts(db: sqlite_utils.Database, origin: str) -> dict[str, Any]:
+    row = db.execute(
+        "SELECT name, kind, platform, country, tags FROM sites WHERE origin = ?", [origin]
+    ).fetchone()
+    if row is None:
+        return {}
+    name, kind, platform, country, tags = row
+    return {
+        "name": name,
+        "kind": kind,
+        "platform": platform,
+        "country": country,
+        "tags": json.loads(tags) if tags else [],
+    }
+
+
+def _fetch_meta(db: sqlite_utils.Database, evidence: SiteEvidence) -> dict[str, dict[str, Any]]:
+    ids = [int(f.fetch_id) for f in evidence.fetches if f.fetch_id and f.fetch_id.isdigit()]
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        f"SELECT id, fetched_at, body_sha256 FROM fetches WHERE id IN ({marks})", ids
+    ).fetchall()
+    return {str(i): {"fetched_at": at, "body_sha256": sha} for i, at, sha in rows}
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _write_site(
+    db: sqlite_utils.Database,
+    rows: _Rows,
+    crawl_id: int,
+    evidence: SiteEvidence,
+    audit: SiteAudit,
+    registry: Registry,
+) -> None:
+    origin = evidence.origin
+    facts = _site_facts(db, origin)
+    report = site_report(audit, evidence, facts, _fetch_meta(db, evidence))
+    base = {"crawl_id": crawl_id, "origin": origin}
+    for use, verdict in report["verdicts"].items():
+        rows.add(
+            "site_verdicts",
+            {
+                **base,
+                "use": use,
+                "state": verdict["state"],
+                "sentence": verdict["sentence"],
+                "mechanisms": _json(verdict["mechanisms"]),
+                "conflict": int(verdict["conflict"]),
+                "gaps": _json(verdict["gaps"]),
+                "gap_count": len(verdict["gaps"]),
+                "unknown_because": _json(verdict["unknown_because"]),
+            },
+        )
+        for c in verdict["contributions"]:
+            rows.add(
+                "contributions",
+                {
+                    **base,
+                    "use": use,
+                    "mechanism": c["mechanism"],
+                    "effect": c["effect"],
+                    "detail": c["detail"],
+                    "evidence": _json(c["evidence"]),
+                },
+            )
+    for f in report["findings"]:
+        rows.add(
+            "findings",
+            {
+                **base,
+                "code": f["code"],
+                "severity": f["severity"],
+                "message": f["message"],
+                "line": f["line"],
+                "evidence": f["evidence"],
+                "agent": f["agent"],
+                "url": f["url"],
+                "fetch_id": _int(f["fetch_id"]),
+            },
+        )
+    _write_robots(rows, base, audit, evidence, registry)
+    _write_pages(rows, base, audit)
+    blocked, total = _training_blocked(audit, registry)
+    states = {use: v["state"] for use, v in report["verdicts"].items()}
+    severities = [f["severity"] for f in report["findings"]]
+    rows.add(
+        "site_summary",
+        {
+            **base,
+            "name": facts.get("name"),
+            "kind": facts.get("kind"),
+            "platform": facts.get("platform"),
+            "country": facts.get("country"),
+            "train": states["train"],
+            "ai_use": states["ai-use"],
+            "search": states["search"],
+            "tdm": states["tdm"],
+            "train_mechanisms": ", ".join(report["verdicts"]["train"]["mechanisms"]),
+            "robots_state": report["robots"]["state"],
+            "authorship": report["robots"]["authorship"],
+            "training_agents_blocked": blocked,
+            "training_agents_total": total,
+            "errors": severities.count("error"),
+            "warnings": severities.count("warning"),
+            "conflicts": sum(v["conflict"] for v in report["verdicts"].values()),
+            "summary": report["summary"],
+            "report": _json(report),
+        },
+    )
+
+
+def _training_blocked(audit: SiteAudit, registry: Registry) -> tuple[int | None, int]:
+    agents = registry.training_agents()
+    table = audit.robots_verdicts
+    if table is None:
+        return None, len(agents)
+    blocked = sum(1 for a in agents if not table.allowed(a.token, "/"))
+    return blocked, len(agents)
+
+
+def _write_robots(
+    rows: _Rows,
+    base: dict[str, Any],
+    audit: SiteAudit,
+    evidence: SiteEvidence,
+    registry: Registry,
+) -> None:
+    robots_fetch = evidence.first("robots")
+    fetch_id = _int(robots_fetch.fetch_id) if robots_fetch else None
+    table = audit.robots_verdicts
+    if table is None:
+        access = audit.robots_access
+        known_empty = access is not None and access.audit_state == "no-file"
+        for agent in registry.agents:
+            rows.add(
+                "robots_verdicts",
+                {
+                    **base,
+                    "agent": agent.token,
+                    "path": "/",
+                    "allowed": 1 if known_empty else None,
+                    "matched": "no-file" if known_empty else "unknown",
+                    "group_lines": None,
+                    "group_text": None,
+                    "rule_line": None,
+                    "rule_text": None,
+                    "protego_allowed": None,
+                    "google_allowed": None,
+                    "fetch_id": fetch_id,
+                },
+            )
+        return
+    for v in table:
+        rows.add(
+            "robots_verdicts",
+            {
+                **base,
+                "agent": v.agent,
+                "path": v.path,
+                "allowed": int(v.allowed),
+                "matched": v.matched,
+                "group_lines": _json(list(v.group_lines)),
+                "group_text": v.group_text,
+                "rule_line": v.rule_line,
+                "rule_text": v.rule_text,
+                "protego_allowed": _bool(v.protego_allowed),
+                "google_allowed": _bool(v.google_allowed),
+                "fetch_id": fetch_id,
+            },
+        )
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _write_pages(rows: _Rows, base: dict[str, Any], audit: SiteAudit) -> None:
+    seen: set[tuple[str, str]] = set()
+    for page in audit.pages:
+        key = (page.fetch.url, page.fetch.kind)
+        if key in seen:
+            continue
+        seen.add(key)
+        ai = page.ai()
+        tdm = (
+            page.tdm_meta.reservation
+            if page.tdm_meta and page.tdm_meta.reservation is not None
+            else page.tdm_header.reservation
+        )
+        usage = page.content_usage.categories.get("train-ai") if page.content_usage else None
+        rows.add(
+            "pages",
+            {
+                **base,
+                "url": page.fetch.url,
+                "kind": page.fetch.kind,
+                "fetch_id": _int(page.fetch.fetch_id),
+                "readable": int(page.readable),
+                "bot_wall": f"{page.wall.vendor}:{page.wall.kind}" if page.wall else None,
+                "noai": int(ai.all_ai),
+                "noimageai": int(ai.images),
+                "noai_rendered_only": int(page.rendered_only_noai),
+                "tdm_reservation": tdm,
+                "content_usage_train": usage,
+                "directives": _json(sorted(page.directives())),
+            },
+        )
+
+
+def iter_reports(
+    db: sqlite_utils.Database, crawl_id: int, origins: Iterable[str] | None = None
+) -> Iterable[dict[str, Any]]:
+    """The stored per-site reports of an audited crawl, in origin order."""
+    sql = "SELECT report FROM site_summary WHERE crawl_id = ? ORDER BY origin"
+    for (report,) in db.execute(sql, [crawl_id]):
+        data = json.loads(report)
+        if origins is None or data["origin"] in set(origins):
+            yield data
+
+
+def audited(db: sqlite_utils.Database, crawl_id: int) -> bool:
+    return db.execute("SELECT 1 FROM audits WHERE crawl_id = ?", [crawl_id]).fetchone() is not None
+
+
+__all__: Sequence[str] = ("AuditError", "AuditResult", "audit_crawl", "resolve_crawl")
