@@ -87,7 +87,12 @@ def contributions(
     if access is None:
         out.missing("robots.txt was not fetched")
     elif access.audit_state == "unknown":
-        out.missing(f"robots.txt could not be read ({access.state}, status {access.status})")
+        why = (
+            f"status {access.status}"
+            if access.status is not None
+            else (access.findings[0].evidence if access.findings else access.state)
+        )
+        out.missing(f"robots.txt could not be read ({why})")
     if robots is not None and verdicts is not None:
         _robots(out, registry, robots, _ref(robots_fetch), verdicts)
     if aitxt is not None:
@@ -143,7 +148,9 @@ def _agents_blocked(
         a.token: [not table.allowed(a.token, p) or (a.token, p) in named for p in table.paths]
         for a in agents
     }
-    blocked = [a.token for a in agents if any(rows[a.token])]
+    # The operators' own, well-known tokens first: they are the ones a reader recognises.
+    ordered = sorted(agents, key=lambda a: "project" not in a.sources)
+    blocked = [a.token for a in ordered if any(rows[a.token])]
     everywhere = [a.token for a in agents if all(rows[a.token])]
     out.gaps[use] = tuple(a.token for a in agents if a.token not in blocked)
     effect: Effect | None = (
@@ -158,7 +165,10 @@ def _agents_blocked(
         if any(table.allowed(a.token, p) and (a.token, p) in named for p in table.paths)
     )
     note = f" ({loose} named by tokens RFC 9309 readers cannot match)" if loose else ""
-    detail = f"{_names(blocked)} — {len(blocked)} of {len(agents)} {kind} agents{note}"
+    if len(blocked) == len(agents):
+        detail = f"all {len(agents)} {kind} agents{note}"
+    else:
+        detail = f"{_names(blocked)} — {len(blocked)} of {len(agents)} {kind} agents{note}"
     out.add(use, "robots.txt", effect, detail, ref)
 
 
@@ -175,7 +185,7 @@ def _robots_signals(out: Contributions, robots: RobotsTxt, ref: EvidenceRef) -> 
                     use,
                     "Content-Signal",
                     "reserved" if value == "no" else "allowed",
-                    f"{line.text.strip()} (for every crawler)",
+                    f"{line.signal.raw.strip()} (for every crawler)",
                     EvidenceRef(ref.url, ref.fetch_id, line.line),
                 )
     for group in robots.groups:

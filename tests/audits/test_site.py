@@ -121,7 +121,7 @@ def test_every_contribution_points_at_a_fetch_of_the_site(case: str) -> None:
 def test_blanket_block_reserves_training_and_ai_use() -> None:
     train = contribution("blanket_block", "train", "robots.txt")
     assert train.effect == "reserved"
-    assert f"{TRAINING} of {TRAINING} training agents" in train.detail
+    assert f"all {TRAINING} training agents" in train.detail
     assert contribution("blanket_block", "ai-use", "robots.txt").effect == "reserved"
     assert audit("blanket_block").verdict("train").gaps == ()
 
