@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from audits.findings import Finding, Severity, make_finding
+from audits.findings import Finding, FindingLog, Severity, make_finding
 from audits.pathmatch import PathPattern, compile_pattern, path_of
 
 AiTxtFormat = Literal["spawning", "aitxt-ing", "html", "empty", "unknown", "no-file", "unreachable"]
@@ -24,7 +24,6 @@ MAX_BYTES = 500 * 1024
 MAX_LINES = 10_000
 MAX_RULES = 2_000
 MAX_LINE_CHARS = 16_384
-MAX_FINDINGS_PER_CODE = 20
 
 CODES: dict[str, Severity] = {
     "aitxt-served-as-html": "error",
@@ -171,7 +170,7 @@ def parse_aitxt(
         return _without_file(status, content_type)
     raw, over_size = _bounded_bytes(body)
     text, decode_error = _decode(raw, partial=over_size)
-    findings = _Findings()
+    findings = FindingLog(CODES)
     if over_size:
         findings.add("aitxt-truncated", f"File is over {MAX_BYTES} bytes; the rest was not read.")
     if decode_error:
@@ -203,25 +202,6 @@ def parse_aitxt(
     )
 
 
-class _Findings:
-    """Collects findings, at most ``MAX_FINDINGS_PER_CODE`` per code."""
-
-    def __init__(self) -> None:
-        self.items: list[Finding] = []
-        self.counts: dict[str, int] = {}
-
-    def add(
-        self, code: str, message: str, *, line: int | None = None, evidence: str | None = None
-    ) -> None:
-        count = self.counts.get(code, 0)
-        self.counts[code] = count + 1
-        if count < MAX_FINDINGS_PER_CODE:
-            self.items.append(make_finding(CODES, code, message, line=line, evidence=evidence))
-
-    def frozen(self) -> tuple[Finding, ...]:
-        return tuple(self.items)
-
-
 class _GroupBuilder:
     def __init__(self, line: int) -> None:
         self.line = line
@@ -233,7 +213,7 @@ class _GroupBuilder:
 class _SpawningParser:
     """Line-by-line reader; lenient about form, strict about reporting (STYLE: Protego)."""
 
-    def __init__(self, findings: _Findings) -> None:
+    def __init__(self, findings: FindingLog) -> None:
         self.findings = findings
         self.generator: str | None = None
         self.line_count = 0
@@ -388,7 +368,7 @@ def _sniff(text: str, content_type: str | None) -> AiTxtFormat:
     return "unknown"
 
 
-def _add_format_finding(findings: _Findings, fmt: AiTxtFormat) -> None:
+def _add_format_finding(findings: FindingLog, fmt: AiTxtFormat) -> None:
     if fmt == "html":
         findings.add(
             "aitxt-served-as-html",

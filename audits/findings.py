@@ -46,3 +46,37 @@ def make_finding(
     if evidence is not None and len(evidence) > EVIDENCE_MAX_CHARS:
         evidence = evidence[:EVIDENCE_MAX_CHARS] + "…"
     return Finding(code, codes[code], message, line=line, evidence=evidence, agent=agent)
+
+
+MAX_FINDINGS_PER_CODE = 20
+"""A file with thousands of broken lines yields at most this many findings per code."""
+
+
+class FindingLog:
+    """Collects findings from a code table, at most ``MAX_FINDINGS_PER_CODE`` per code."""
+
+    def __init__(self, codes: Mapping[str, Severity]) -> None:
+        self.codes = codes
+        self.items: list[Finding] = []
+        self.counts: dict[str, int] = {}
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        line: int | None = None,
+        evidence: str | None = None,
+        agent: str | None = None,
+    ) -> None:
+        """Record a finding unless this code has already been recorded often enough."""
+        count = self.counts.get(code, 0)
+        self.counts[code] = count + 1
+        if count < MAX_FINDINGS_PER_CODE:
+            self.items.append(
+                make_finding(self.codes, code, message, line=line, evidence=evidence, agent=agent)
+            )
+
+    def frozen(self) -> tuple[Finding, ...]:
+        """The findings recorded so far."""
+        return tuple(self.items)

@@ -10,17 +10,16 @@ repaired.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
 
-from audits.findings import Finding, Severity, make_finding
+from audits.findings import FindingLog, Severity
 
 DirectiveKind = Literal["ai-optout", "bing-ai", "search", "unknown"]
 
 MAX_DIRECTIVES = 1_000
-MAX_FINDINGS_PER_CODE = 20
 
 CODES: dict[str, Severity] = {
     "meta-ai-directive-typo": "warning",
@@ -116,37 +115,6 @@ def union_for(directives: tuple[RobotsDirective, ...], agent: str) -> frozenset[
     # draft-illyes-repext: obey the sum of the global and the product-token rules (§8.1).
     wanted = agent.strip().lower()
     return frozenset(d.text for d in directives if d.agent in ("*", wanted))
-
-
-class FindingLog:
-    """Collects findings from a code table, at most ``MAX_FINDINGS_PER_CODE`` per code."""
-
-    def __init__(self, codes: Mapping[str, Severity]) -> None:
-        self.codes = codes
-        self.items: list[Finding] = []
-        self.counts: dict[str, int] = {}
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        *,
-        line: int | None = None,
-        evidence: str | None = None,
-        agent: str | None = None,
-    ) -> None:
-        """Record a finding unless this code has already been recorded often enough."""
-        count = self.counts.get(code, 0)
-        self.counts[code] = count + 1
-        if count < MAX_FINDINGS_PER_CODE:
-            finding = make_finding(
-                self.codes, code, message, line=line, evidence=evidence, agent=agent
-            )
-            self.items.append(finding)
-
-    def frozen(self) -> tuple[Finding, ...]:
-        """The findings recorded so far."""
-        return tuple(self.items)
 
 
 class DirectiveReader:

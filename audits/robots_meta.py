@@ -12,11 +12,10 @@ from typing import Any
 
 from parsel import Selector
 
-from audits.findings import Finding, Severity
+from audits.findings import Finding, FindingLog, Severity
 from audits.robots_directives import (
     AGENT_TOKEN_RE,
     DirectiveReader,
-    FindingLog,
     RobotsDirective,
     classify_directive,
     is_ai_typo,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from audits.findings import Finding, Severity, make_finding
+from audits.findings import Finding, FindingLog, Severity
 from audits.robots_lines import MAX_BYTES, Line
 
 if TYPE_CHECKING:
@@ -27,14 +27,10 @@ CODES: dict[str, Severity] = {
     "robots-content-signal-repeated": "warning",
 }
 
-_MAX_PER_CODE = 20
-"""A file with thousands of broken lines yields at most this many findings per code."""
-
 
 def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
-    """Every problem in how the file is written, at most ``_MAX_PER_CODE`` per code."""
-    out: list[Finding] = []
-    counts: dict[str, int] = {}
+    """Every problem in how the file is written, at most ``MAX_FINDINGS_PER_CODE`` per code."""
+    log = FindingLog(CODES)
 
     def add(
         code: str,
@@ -43,11 +39,7 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
         evidence: str | None = None,
         agent: str | None = None,
     ) -> None:
-        counts[code] = counts.get(code, 0) + 1
-        if counts[code] <= _MAX_PER_CODE:
-            out.append(
-                make_finding(CODES, code, message, line=line, evidence=evidence, agent=agent)
-            )
+        log.add(code, message, line=line, evidence=evidence, agent=agent)
 
     if binary:
         add(
@@ -119,7 +111,7 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                 second.line,
                 second.text,
             )
-    return tuple(out)
+    return log.frozen()
 
 
 def _line_level(line: Line, add: Callable[..., None]) -> None:

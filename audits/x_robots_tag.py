@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from audits.findings import Finding, Severity
+from audits.findings import Finding, FindingLog, Severity
 from audits.robots_directives import (
     AGENT_TOKEN_RE,
     KNOWN_DIRECTIVES,
     DirectiveReader,
-    FindingLog,
     RobotsDirective,
     union_for,
 )
