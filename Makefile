@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench clean chromium
+.PHONY: setup test lint format typecheck bench clean chromium demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ format: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# Crawl the bundled sample web, audit it and browse the results on http://127.0.0.1:8001/.
+demo: setup
+	$(BIN)/optout demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/robots_corpus.py

@@ -83,13 +83,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,
 }
 
-# Rendering through scrapy-playwright with the system Chromium; requests without the
-# ``playwright`` meta key still go through Scrapy's own handler.
+# Rendering through scrapy-playwright with the system Chromium. The spider installs the
+# playwright download handler only when a seed (or --render) asks for rendering; requests
+# without the ``playwright`` meta key still go through Scrapy's own handler.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-}
+OPTOUT_RENDER_SEEDS = None
+"""Whether any seed has render=true; None makes the spider read the seed file to find out."""
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": find_chromium(),

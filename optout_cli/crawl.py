@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 
 from crawler.items import FetchRecord, SiteDone
 from crawler.seeds import SeedError, read_seeds
+from crawler.storage import StorageError, open_db
 
 
 def crawl_settings(**overrides: Any) -> Settings:
@@ -29,14 +30,16 @@ def crawl_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def count_seeds(path: Path, limit: int) -> int:
-    """How many seeds the crawl will visit (streams the file once; validates it too)."""
-    total = 0
-    for _ in read_seeds(path):
+def count_seeds(path: Path, limit: int) -> tuple[int, bool]:
+    """How many seeds the crawl will visit, and whether any asks for rendering (streams the
+    file once; validates it too)."""
+    total, render = 0, False
+    for seed in read_seeds(path):
         total += 1
+        render = render or seed.render
         if limit and total >= limit:
             break
-    return total
+    return total, render
 
 
 class _Tally:
@@ -154,13 +157,15 @@ def crawl(
     """
     console = Console(stderr=True)
     try:
-        total = count_seeds(seeds, limit or 0)
-    except SeedError as err:
+        total, any_render = count_seeds(seeds, limit or 0)
+        open_db(db_path).close()
+    except (SeedError, StorageError) as err:
         raise click.ClickException(str(err)) from err
     overrides: dict[str, Any] = {
         "OPTOUT_SEEDS": str(seeds),
         "OPTOUT_DB": str(db_path),
         "OPTOUT_RENDER": render or None,
+        "OPTOUT_RENDER_SEEDS": any_render,
         "OPTOUT_RESUME": resume,
         "OPTOUT_LIMIT": limit or 0,
         "OPTOUT_PROXY": proxy,

@@ -81,6 +81,30 @@ class OptoutSpider(scrapy.Spider):
         self.done_origins: set[str] = set()
 
     @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OptoutSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are still open here (Scrapy freezes them after creating the spider): the
+        # browser download handler is installed only when some page will be rendered, so a
+        # crawl without rendering never starts Chromium.
+        if spider._needs_browser():
+            handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+            crawler.settings.set(
+                "DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider"
+            )
+        return spider
+
+    def _needs_browser(self) -> bool:
+        if self._render_all():
+            return True
+        known = self.settings.get("OPTOUT_RENDER_SEEDS")
+        if known is not None:
+            return str(known).lower() in ("1", "true", "yes")
+        try:
+            return any(seed.render for seed in read_seeds(self.seeds_path))
+        except (ValueError, OSError):
+            return False  # the crawl itself reports a bad seed file
+
+    @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         # The User-Agent names the project and its contact URL; -s USER_AGENT=… still wins.

@@ -1,0 +1,125 @@
+"""``optout check URL``: one site crawled and audited live, against the sample web.
+
+Each check runs as a subprocess: Scrapy's reactor starts only once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audits.agents import load_registry
+from optout_cli.check_cmd import TEMP_PREFIX
+from optout_cli.main import cli
+from sampleweb.server import SampleWeb
+from tests.conftest import ROOT
+from tests.crawler.conftest import FAST, OPTOUT, sample_web  # noqa: F401
+
+TRAINING_AGENTS = len(load_registry().training_agents())
+
+
+def run_check(
+    web: SampleWeb, url: str, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``optout check URL`` through the sample web; fails the test on a non-zero exit."""
+    result = subprocess.run(
+        [str(OPTOUT), "check", url, "--proxy", web.proxy_url, "--allow-private", *FAST, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def flat(text: str) -> str:
+    """The output with Rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_check_reports_a_reserved_site(sample_web: SampleWeb) -> None:  # noqa: F811
+    out = flat(run_check(sample_web, "http://inkwell-ben.example").stdout)
+    assert "Opted out of AI training." in out
+    assert f"robots.txt blocks all {TRAINING_AGENTS} AI training agents we know." in out
+    assert "AI training opted out robots.txt" in out
+
+
+def test_check_explains_a_broken_site(sample_web: SampleWeb) -> None:  # noqa: F811
+    out = flat(run_check(sample_web, "http://artist-anna.example").stdout)
+    assert "Partly opted out of AI training." in out
+    assert f"robots.txt blocks 1 of {TRAINING_AGENTS} training agents (CCBot); open: GPTBot" in out
+    assert "'GPT-Bot' is not the token of any known crawler; did you mean 'GPTBot'?" in out
+    assert "http://artist-anna.example/robots.txt line 7: GPT-Bot" in out
+
+
+def test_check_notes_what_could_not_be_read(sample_web: SampleWeb) -> None:  # noqa: F811
+    out = flat(run_check(sample_web, "http://print-wren.example").stdout)
+    assert "Could not be checked • robots.txt could not be read" in out
+    assert "AI answers unknown" in out
+
+
+def test_check_takes_any_url_on_the_site(sample_web: SampleWeb) -> None:  # noqa: F811
+    out = run_check(sample_web, "http://inkwell-ben.example/gallery/page?x=1#top").stdout
+    assert out.startswith("http://inkwell-ben.example\n")
+
+
+def test_check_json_is_the_stored_site_report(
+    sample_web: SampleWeb,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "check.db"
+    result = run_check(sample_web, "http://artist-anna.example", "--json", "--db", str(db))
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute(
+            "SELECT report FROM site_summary WHERE origin = 'http://artist-anna.example'"
+        ).fetchone()[0]
+    assert json.loads(result.stdout) == json.loads(stored)
+    assert (
+        result.stdout
+        == json.dumps(json.loads(stored), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+
+
+def test_check_deletes_its_temporary_database(
+    sample_web: SampleWeb,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    run_check(sample_web, "http://print-wren.example", env={"TMPDIR": str(temp)})
+    # Only our own leftovers count (Chromium may leave its profile folders there).
+    assert [p.name for p in temp.iterdir() if p.name.startswith(TEMP_PREFIX)] == []
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.com", "scheme 'ftp' is not http or https"),
+        ("http://exa mple.com", "host 'exa mple.com' is not a valid domain name"),
+        ("https://", "has no host"),
+        ("", "is empty"),
+    ],
+)
+def test_check_rejects_a_bad_url(url: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["check", url])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_refuses_a_db_file_that_is_not_its_database(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    result = CliRunner().invoke(cli, ["check", "http://example.com", "--db", str(notes)])
+    assert result.exit_code == 1
+    assert "cannot be used as the evidence database" in result.output
+    assert notes.read_text() == "my notes\n"
