@@ -27,6 +27,7 @@ from crawler.seeds import normalise_origin
 from crawler.storage import StorageError, open_db
 from optout_cli.crawl import crawl_settings, run_crawl
 from results.derive import audit_crawl
+from results.export import export_site
 
 USE_LABELS = {
     "train": "AI training",
@@ -344,7 +345,7 @@ def check(
         work_dir = Path(tmp)
         report = check_site(origin, db_path or work_dir / "check.db", work_dir, overrides, console)
     if as_json:
-        click.echo(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(export_site(report), indent=2, sort_keys=True, ensure_ascii=False))
         return
     out = Console()
     out.print(render_report(report, load_registry(), allow_private=allow_private))

@@ -282,7 +282,8 @@ def _training_blocked(audit: SiteAudit, registry: Registry) -> tuple[int | None,
     agents = registry.training_agents()
     table = audit.robots_verdicts
     if table is None:
-        return None, len(agents)
+        no_file = audit.robots_access is not None and audit.robots_access.audit_state == "no-file"
+        return (0 if no_file else None), len(agents)
     blocked = sum(1 for a in agents if not table.allowed(a.token, "/"))
     return blocked, len(agents)
 

@@ -1,0 +1,124 @@
+"""``optout export``: one audited crawl as JSON, CSV or NDJSON for report writers."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from results.export import (
+    FORMATS,
+    ExportError,
+    Selection,
+    check_selection,
+    open_export_db,
+    write_export,
+)
+
+
+@contextmanager
+def _stdout() -> Iterator[TextIO]:
+    """UTF-8 text on the binary stdout, whatever the locale, with LF line ends kept as written."""
+    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        yield stream
+        stream.flush()
+    finally:
+        stream.detach()
+
+
+@contextmanager
+def _file(path: Path) -> Iterator[TextIO]:
+    """A file written beside ``path`` and moved over it only when complete."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@click.command("export")
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SQLite file a crawl wrote and `optout audit` derived.",
+)
+@click.option(
+    "--crawl", default="latest", show_default=True, help="Which crawl: its id, or 'latest'."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="json (methodology, summary and sites), csv (one row per site) or ndjson.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only sites of this kind.")
+@click.option(
+    "--country", "countries", multiple=True, metavar="CC", help="Only sites of this country."
+)
+@click.option("--site", "sites", multiple=True, metavar="ORIGIN", help="Only this site.")
+@click.option("--pretty", is_flag=True, help="Indent the JSON by two spaces.")
+def export(
+    db_path: Path,
+    crawl: str,
+    fmt: str,
+    output: Path | None,
+    kinds: tuple[str, ...],
+    countries: tuple[str, ...],
+    sites: tuple[str, ...],
+    pretty: bool,
+) -> None:
+    """Export the audited results of a crawl: every verdict with its evidence.
+
+    Filters repeat (any of the values) and combine (all of the options); they narrow the
+    sites and the summary numbers alike. Two exports of the same audit are byte-identical.
+    The format is described in docs/export.md and schemas/export.schema.json.
+
+    \b
+    Examples:
+      optout export --db crawl.db -o results.json
+      optout export --db crawl.db --format csv --country FR --country BE -o fr-be.csv
+      optout export --db crawl.db --format ndjson --kind platform | jq -r .summary
+    """
+    selection = Selection(kinds, countries, sites)
+    try:
+        db, crawl_id = open_export_db(db_path, crawl)
+    except ExportError as err:
+        raise click.ClickException(str(err)) from err
+    try:
+        check_selection(db, crawl_id, selection)
+        if output is None:
+            with _stdout() as stream:
+                write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
+        else:
+            with _file(output) as stream:
+                count = write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
+            click.echo(f"exported {count} sites of crawl {crawl_id} to {output}", err=True)
+    except ExportError as err:
+        raise click.ClickException(str(err)) from err
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error; keep Python from reporting it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output or 'standard output'}: {err}") from err
+    finally:
+        db.close()

@@ -1,0 +1,514 @@
+"""Exports of one audited crawl for report writers: JSON, CSV and NDJSON.
+
+The JSON document follows ``schemas/export.schema.json`` (see ``docs/export.md``). Every
+export is deterministic: keys sorted, sites in origin order, summary lists in a fixed order
+and no wall-clock time of its own, so two exports of the same audit are byte-identical.
+Sites are streamed from ``site_summary`` one at a time; the summary comes from the derived
+tables with SQL. All reads happen in one read transaction, so an audit that commits while an
+export runs cannot make the summary and the sites disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Final, TextIO, get_args
+from urllib.parse import urlsplit
+from urllib.request import pathname2url
+
+import sqlite_utils
+from scrapy.settings import BaseSettings
+
+from audits.aipref import ATTACH_REVISION, VOCAB_REVISION
+from audits.findings import Severity
+from audits.uses import USES, State
+from results.derive import AuditError, audited, resolve_crawl
+
+SCHEMA_VERSION: Final = "1.0"
+SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
+TOOL: Final = "optout-audit"
+try:
+    TOOL_VERSION = version(TOOL)
+except PackageNotFoundError:  # a checkout that was never installed
+    TOOL_VERSION = "0.0.0"
+FORMATS: Final = ("json", "csv", "ndjson")
+STATES: Final = get_args(State)
+SEVERITIES: Final = get_args(Severity)
+TOP_AGENTS: Final = 10
+SITE_KEYS: Final = frozenset(
+    {"origin", "name", "kind", "platform", "country", "tags", "summary", "verdicts"}
+    | {"robots", "findings", "evidence", "versions"}
+)
+CSV_COLUMNS: Final = (
+    "origin",
+    "name",
+    "kind",
+    "platform",
+    "country",
+    "train",
+    "ai_use",
+    "search",
+    "tdm",
+    "train_mechanisms",
+    "training_agents_blocked",
+    "training_agents_total",
+    "errors",
+    "warnings",
+    "conflicts",
+    "summary",
+    "robots_state",
+    "authorship",
+)
+# Crawl settings that change what the audit could see: (export name, Scrapy setting, type).
+_SETTINGS: Final = (
+    ("user_agent", "USER_AGENT", str),
+    ("robots_token", "OPTOUT_AGENT_TOKEN", str),
+    ("page_sample", "OPTOUT_PAGE_SAMPLE", int),
+    ("image_sample", "OPTOUT_IMAGE_SAMPLE", int),
+    ("license_sample", "OPTOUT_LICENSE_SAMPLE", int),
+    ("policy_max_bytes", "OPTOUT_POLICY_MAXBYTES", int),
+    ("page_max_bytes", "OPTOUT_PAGE_MAXBYTES", int),
+    ("image_max_bytes", "OPTOUT_IMAGE_MAXBYTES", int),
+    ("render", "OPTOUT_RENDER", bool),
+)
+# The registry's definition (``Registry.training_agents``), applied to the audit's agents table.
+_TRAINING_AGENTS: Final = "purpose IN ('train', 'control') AND NOT legacy"
+
+
+class ExportError(Exception):
+    """The export cannot run as asked (no database, unknown crawl, not audited, bad filter)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which sites an export covers: any of the kinds, any of the countries, any of the sites.
+
+    An empty tuple means no filter on that field; the fields combine with AND.
+    """
+
+    kinds: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+
+    def where(self, crawl_id: int) -> tuple[str, list[Any]]:
+        """A WHERE clause on ``site_summary`` selecting these sites of one crawl."""
+        clauses: list[str] = ["crawl_id = ?"]
+        params: list[Any] = [crawl_id]
+        for column, values in (
+            ("lower(kind)", [k.lower() for k in self.kinds]),
+            ("upper(country)", [c.upper() for c in self.countries]),
+            ("lower(origin)", [o for site in self.sites for o in site_origins(site)]),
+        ):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
+                params.extend(values)
+        return " AND ".join(clauses), params
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {
+            "kinds": sorted({k.lower() for k in self.kinds}),
+            "countries": sorted({c.upper() for c in self.countries}),
+            "sites": sorted({s.strip() for s in self.sites}),
+        }
+
+
+def site_origins(value: str) -> tuple[str, ...]:
+    """The origins a ``--site`` value may mean: with its scheme, or http and https without."""
+    text = value.strip().lower()
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    host = parts.netloc or parts.path.split("/")[0]
+    schemes = (parts.scheme,) if parts.scheme else ("http", "https")
+    return tuple(f"{scheme}://{host}" for scheme in schemes)
+
+
+def open_export_db(path: str | Path, crawl: str | int | None) -> tuple[sqlite_utils.Database, int]:
+    """Open the database read-only and resolve an audited crawl; ExportError with advice if not."""
+    path = Path(path)
+    if not path.is_file():
+        raise ExportError(f"{path}: no such database file")
+    conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
+    db = sqlite_utils.Database(conn)
+    try:
+        tables = set(db.table_names())
+        if "crawls" not in tables:
+            raise ExportError(f"{path}: not an optout database (it has no crawls table)")
+        crawl_id = resolve_crawl(db, crawl)
+        if "audits" not in tables or not audited(db, crawl_id):
+            raise ExportError(
+                f"crawl {crawl_id} in {path} has not been audited yet: "
+                f"run `optout audit --db {path} --crawl {crawl_id}` first"
+            )
+    except AuditError as err:
+        db.close()
+        raise ExportError(f"{path}: {err}") from err
+    except sqlite3.DatabaseError as err:
+        db.close()
+        raise ExportError(f"{path}: not a readable SQLite database ({err})") from err
+    except ExportError:
+        db.close()
+        raise
+    return db, crawl_id
+
+
+def check_selection(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> None:
+    """ExportError naming the first filter value that matches no site of the crawl."""
+    checks = (
+        (
+            "lower(kind)",
+            [(k, (k.lower(),)) for k in selection.kinds],
+            "--kind {}: no site of that kind in crawl {} (kinds present: {})",
+        ),
+        (
+            "upper(country)",
+            [(c, (c.upper(),)) for c in selection.countries],
+            "--country {}: no site in that country in crawl {} (countries present: {})",
+        ),
+        (
+            "lower(origin)",
+            [(s, site_origins(s)) for s in selection.sites],
+            "--site {}: not a site of crawl {}",
+        ),
+    )
+    for column, values, message in checks:
+        if not values:
+            continue
+        sql = f"SELECT DISTINCT {column} FROM site_summary WHERE crawl_id = ? AND {column} NOTNULL"
+        present = {row[0] for row in db.execute(sql, [crawl_id])}
+        for given, candidates in values:
+            if not present.intersection(candidates):
+                raise ExportError(message.format(given, crawl_id, ", ".join(sorted(present))))
+
+
+@contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """One read transaction: every query inside sees the same committed state."""
+    db.conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.conn.execute("ROLLBACK")
+
+
+def export_site(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The export's object for one site: ``site_report``'s output as plain JSON values.
+
+    ``optout check --json``, NDJSON lines and the JSON ``sites`` all go through this.
+    """
+    missing, extra = SITE_KEYS - set(report), set(report) - SITE_KEYS
+    if missing or extra:
+        raise ValueError(
+            f"site {report.get('origin')!r}: not a site report "
+            f"(missing {sorted(missing)}, unexpected {sorted(extra)})"
+        )
+    return {key: _plain(report[key]) for key in sorted(report)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def dump(value: Any, indent: int | None = None) -> str:
+    """The export's JSON text of a value: sorted keys, UTF-8 characters kept, no NaN."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=indent)
+
+
+def iter_sites(
+    db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
+) -> Iterator[dict[str, Any]]:
+    """The selected sites' objects, in origin order, one stored report at a time."""
+    where, params = selection.where(crawl_id)
+    for (report,) in db.execute(
+        f"SELECT report FROM site_summary WHERE {where} ORDER BY origin", params
+    ):
+        yield export_site(json.loads(report))
+
+
+def _crawl_settings(text: str | None) -> dict[str, Any]:
+    """The settings that matter, read the way Scrapy read them (``-s`` values are strings)."""
+    stored = BaseSettings(json.loads(text) if text else {})
+    out: dict[str, Any] = {}
+    for name, setting, kind in _SETTINGS:
+        if stored.get(setting) is None:
+            out[name] = None
+        elif kind is int:
+            out[name] = stored.getint(setting)
+        elif kind is bool:
+            out[name] = stored.getbool(setting)
+        else:
+            out[name] = str(stored.get(setting))
+    return out
+
+
+def _registry_source(registry_version: str) -> dict[str, Any] | None:
+    """Where the bundled registry's list came from, when the audit used that registry."""
+    data = json.loads((resources.files("audits") / "data" / "agents.json").read_text("utf-8"))
+    if data.get("version") != registry_version:
+        return None
+    for source in data.get("sources", []):
+        if source.get("name") == "ai.robots.txt":
+            return {key: source.get(key) for key in ("name", "url", "commit", "date", "licence")}
+    return None
+
+
+def methodology(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> dict[str, Any]:
+    """How the results were made: versions, specification revisions, the crawl and its settings."""
+    crawl = db.execute(
+        "SELECT started_at, finished_at, status, seeds_source, settings, tool_version,"
+        " resumed_count FROM crawls WHERE id = ?",
+        [crawl_id],
+    ).fetchone()
+    audited_at, interpreter, registry = db.execute(
+        "SELECT audited_at, interpreter_version, registry_version FROM audits WHERE crawl_id = ?",
+        [crawl_id],
+    ).fetchone()
+    agents = [r[0] for r in db.execute(f"SELECT token FROM agents WHERE {_TRAINING_AGENTS}")]
+    return {
+        "interpreter_version": interpreter,
+        "registry_version": registry,
+        "registry_source": _registry_source(registry),
+        "aipref": {"vocab": VOCAB_REVISION, "attach": ATTACH_REVISION},
+        "audited_at": audited_at,
+        "crawl": {
+            "id": crawl_id,
+            "started_at": crawl[0],
+            "finished_at": crawl[1],
+            "status": crawl[2],
+            "seeds_source": crawl[3],
+            "tool_version": crawl[5],
+            "resumed_count": crawl[6],
+        },
+        "settings": _crawl_settings(crawl[4]),
+        "training_agents": sorted(agents, key=lambda t: (t.casefold(), t)),
+        "selection": selection.as_json(),
+    }
+
+
+_Query = Callable[[str], list[tuple[Any, ...]]]
+"""Runs a summary query (``{chosen}`` marks where the selection goes) and returns its rows."""
+
+
+def _states(pairs: Sequence[tuple[str, int]]) -> dict[str, int]:
+    counts = dict.fromkeys(STATES, 0)
+    for state, n in pairs:
+        counts[state] = counts.get(state, 0) + n
+    return counts
+
+
+def _none_last(value: str | None) -> tuple[bool, str]:
+    return value is None, value or ""
+
+
+def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> dict[str, Any]:
+    """Headline numbers of the selected sites, from the derived tables."""
+    where, params = selection.where(crawl_id)
+    chosen = f"crawl_id = ? AND origin IN (SELECT origin FROM site_summary WHERE {where})"
+    chosen_params = [crawl_id, *params]
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in db.execute(sql.format(chosen=chosen), chosen_params)]
+
+    agents = db.execute(f"SELECT COUNT(*) FROM agents WHERE {_TRAINING_AGENTS}").fetchone()[0]
+    verdicts = rows(
+        "SELECT use, state, COUNT(*), SUM(conflict) FROM site_verdicts WHERE {chosen}"
+        " GROUP BY use, state"
+    )
+    return {
+        "sites": rows("SELECT COUNT(*) FROM site_summary WHERE {chosen}")[0][0],
+        "by_use": {u: _states([(s, n) for use, s, n, _ in verdicts if use == u]) for u in USES},
+        "conflicts": {u: sum(c for use, _, _, c in verdicts if use == u) for u in USES},
+        "by_mechanism": _mechanisms(rows),
+        "by_kind": _breakdown(rows, "kind"),
+        "by_country": _breakdown(rows, "country"),
+        "training_agents": _training_agents(rows, agents),
+        "findings": _findings(rows),
+    }
+
+
+def _mechanisms(rows: _Query) -> dict[str, list[dict[str, Any]]]:
+    found = rows(
+        "SELECT use, mechanism, effect, COUNT(DISTINCT origin) FROM contributions"
+        " WHERE {chosen} GROUP BY use, mechanism, effect"
+    )
+    sites = rows(
+        "SELECT use, mechanism, COUNT(DISTINCT origin) FROM contributions WHERE {chosen}"
+        " GROUP BY use, mechanism"
+    )
+    out: dict[str, list[dict[str, Any]]] = {use: [] for use in USES}
+    for use, mechanism, n in sites:
+        entry = {"mechanism": mechanism, "sites": n, "reserved": 0, "partial": 0, "allowed": 0}
+        for u, m, effect, count in found:
+            if (u, m) == (use, mechanism):
+                entry[effect] = count
+        out.setdefault(use, []).append(entry)
+    for entries in out.values():
+        entries.sort(key=lambda e: (-e["sites"], e["mechanism"]))
+    return out
+
+
+def _breakdown(rows: _Query, column: str) -> list[dict[str, Any]]:
+    found = rows(
+        f"SELECT {column}, train, COUNT(*) FROM site_summary WHERE {{chosen}} GROUP BY 1, 2"
+    )
+    out = []
+    for value in sorted({r[0] for r in found}, key=_none_last):
+        mine = [(state, n) for v, state, n in found if v == value]
+        out.append({column: value, "sites": sum(n for _, n in mine), "train": _states(mine)})
+    return out
+
+
+_AGENT_VERDICTS: Final = (
+    "FROM robots_verdicts v JOIN agents a ON a.token = v.agent WHERE v.path = '/'"
+    " AND a.purpose IN ('train', 'control') AND NOT a.legacy AND v.{chosen}"
+)
+
+
+def _training_agents(rows: _Query, total: int) -> dict[str, Any]:
+    agents = rows(
+        "SELECT a.token, a.operator, SUM(v.allowed = 0), SUM(v.allowed = 1),"
+        f" SUM(v.allowed IS NULL) {_AGENT_VERDICTS} GROUP BY a.token"
+    )
+    entries = [
+        {"agent": t, "operator": op, "blocked": b, "allowed": a, "unknown": u}
+        for t, op, b, a, u in agents
+    ]
+    most = sorted(entries, key=lambda e: (-e["blocked"], e["agent"].casefold(), e["agent"]))
+    least = sorted(entries, key=lambda e: (e["blocked"], e["agent"].casefold(), e["agent"]))
+    # From the verdicts rather than site_summary.training_agents_blocked, which is empty for
+    # a site without robots.txt although every agent is then allowed.
+    per_site = rows(
+        "SELECT CASE WHEN SUM(v.allowed IS NULL) > 0 THEN 'sites_unknown'"
+        " WHEN SUM(v.allowed = 0) = COUNT(*) THEN 'sites_blocking_all'"
+        " WHEN SUM(v.allowed = 0) = 0 THEN 'sites_blocking_none'"
+        " ELSE 'sites_blocking_some' END"
+        f" {_AGENT_VERDICTS} GROUP BY v.origin"
+    )
+    coverage = dict.fromkeys(
+        ("sites_blocking_all", "sites_blocking_some", "sites_blocking_none", "sites_unknown"), 0
+    )
+    for (key,) in per_site:
+        coverage[key] += 1
+    return {
+        "agents": total,
+        **coverage,
+        "most_blocked": most[:TOP_AGENTS],
+        "least_blocked": least[:TOP_AGENTS],
+    }
+
+
+def _findings(rows: _Query) -> dict[str, Any]:
+    codes = rows(
+        "SELECT code, severity, COUNT(*), COUNT(DISTINCT origin) FROM findings WHERE {chosen}"
+        " GROUP BY code, severity"
+    )
+    per_severity = rows(
+        "SELECT severity, COUNT(*), COUNT(DISTINCT origin) FROM findings WHERE {chosen}"
+        " GROUP BY severity"
+    )
+    by_severity = {s: {"findings": 0, "sites": 0} for s in SEVERITIES}
+    for severity, n, sites in per_severity:
+        by_severity[severity] = {"findings": n, "sites": sites}
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    by_code = [
+        {"code": code, "severity": severity, "findings": n, "sites": sites}
+        for code, severity, n, sites in sorted(codes, key=lambda r: (rank.get(r[1], 9), r[0]))
+    ]
+    return {"by_severity": by_severity, "by_code": by_code}
+
+
+def write_json(
+    out: TextIO,
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    selection: Selection = Selection(),
+    *,
+    pretty: bool = False,
+    tool_version: str = TOOL_VERSION,
+) -> int:
+    """Write the JSON document, sites streamed; returns how many sites were written.
+
+    ``pretty`` gives exactly ``json.dumps(document, indent=2, sort_keys=True)``; otherwise each
+    top-level member and each site takes one line.
+    """
+    with snapshot(db):
+        head = {
+            "generated_by": {"tool": TOOL, "version": tool_version},
+            "methodology": methodology(db, crawl_id, selection),
+            "schema_version": SCHEMA_VERSION,
+        }
+        indent = 2 if pretty else None
+        pad = "  " if pretty else ""
+
+        def member(value: Any, level: int) -> str:
+            text = dump(value, indent)
+            return text.replace("\n", "\n" + pad * level) if pretty else text
+
+        # Sorted keys: the three head members sort before "sites", and "summary" after it.
+        out.write("{\n")
+        for key in sorted(head):
+            out.write(f"{pad}{dump(key)}: {member(head[key], 1)},\n")
+        out.write(f'{pad}"sites": [')
+        count = 0
+        for site in iter_sites(db, crawl_id, selection):
+            out.write(("\n" if count == 0 else ",\n") + pad * 2 + member(site, 2))
+            count += 1
+        out.write(f"\n{pad}]" if count else "]")
+        out.write(f',\n{pad}"summary": {member(summary(db, crawl_id, selection), 1)}\n}}\n')
+    return count
+
+
+def write_ndjson(
+    out: TextIO, db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
+) -> int:
+    """Write one site object per line (the JSON export's ``sites``); returns the count."""
+    count = 0
+    with snapshot(db):
+        for site in iter_sites(db, crawl_id, selection):
+            out.write(dump(site) + "\n")
+            count += 1
+    return count
+
+
+def write_csv(
+    out: TextIO, db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
+) -> int:
+    """Write one row per site with the key columns (RFC 4180, CRLF line ends); returns the count."""
+    where, params = selection.where(crawl_id)
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    with snapshot(db):
+        sql = f"SELECT {', '.join(CSV_COLUMNS)} FROM site_summary WHERE {where} ORDER BY origin"
+        for row in db.execute(sql, params):
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def write_export(
+    out: TextIO,
+    fmt: str,
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    selection: Selection = Selection(),
+    *,
+    pretty: bool = False,
+) -> int:
+    """Write an export in ``fmt`` (json, csv or ndjson); returns how many sites it holds."""
+    if fmt == "json":
+        return write_json(out, db, crawl_id, selection, pretty=pretty)
+    if fmt == "ndjson":
+        return write_ndjson(out, db, crawl_id, selection)
+    if fmt == "csv":
+        return write_csv(out, db, crawl_id, selection)
+    raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
