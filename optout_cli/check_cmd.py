@@ -150,10 +150,12 @@ def robots_line(report: Mapping[str, Any], registry: Registry) -> str | None:
         return f"There is no robots.txt (status {robots['status']}): it blocks no crawler."
     if state != "parse":
         return None
-    at_root = {v["agent"]: v["allowed"] for v in robots["verdicts"] if v["path"] == "/"}
+    # The same count as the verdict sentence: an agent is blocked when robots.txt keeps it out
+    # of some sampled path, or names its token exactly as written (see docs/signals.md).
+    gaps = set(report["verdicts"]["train"]["gaps"])
     training = [agent.token for agent in registry.training_agents()]
-    blocked = [token for token in training if at_root.get(token) is False]
-    opened = [token for token in training if at_root.get(token) is not False]
+    blocked = [token for token in training if token not in gaps]
+    opened = [token for token in training if token in gaps]
     total = len(training)
     if not blocked:
         return f"robots.txt blocks none of the {total} AI training agents we know."

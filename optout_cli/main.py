@@ -6,9 +6,13 @@ import click
 
 from audits import INTERPRETER_VERSION
 from optout_cli.audit_cmd import audit
+from optout_cli.check_cmd import check
 from optout_cli.crawl import crawl
+from optout_cli.demo_cmd import demo
 from optout_cli.explain import explain
+from optout_cli.export_cmd import export
 from optout_cli.seeds_cmd import seeds
+from optout_cli.serve_cmd import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,3 +25,7 @@ cli.add_command(explain)
 cli.add_command(crawl)
 cli.add_command(seeds)
 cli.add_command(audit)
+cli.add_command(check)
+cli.add_command(export)
+cli.add_command(demo)
+cli.add_command(serve)

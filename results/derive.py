@@ -279,13 +279,12 @@ def _write_site(
 
 
 def _training_blocked(audit: SiteAudit, registry: Registry) -> tuple[int | None, int]:
+    """Training agents robots.txt blocks, counted as the verdict sentence counts them."""
     agents = registry.training_agents()
-    table = audit.robots_verdicts
-    if table is None:
+    if audit.robots_verdicts is None:
         no_file = audit.robots_access is not None and audit.robots_access.audit_state == "no-file"
         return (0 if no_file else None), len(agents)
-    blocked = sum(1 for a in agents if not table.allowed(a.token, "/"))
-    return blocked, len(agents)
+    return len(agents) - len(audit.verdict("train").gaps), len(agents)
 
 
 def _write_robots(

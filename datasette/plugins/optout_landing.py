@@ -1,0 +1,235 @@
+"""The landing page: headline numbers and charts of the latest audited crawl.
+
+``templates/index.html`` replaces Datasette's index; this hook gives it its numbers. Every
+number here is also a canned query in metadata.yml, linked from the page, so a reader can check
+it and take the rows away.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+
+TOP_AGENTS = 10
+LEAST_AGENTS = 8
+
+
+def _sibling(name: str) -> ModuleType:
+    """A module next to this file: Datasette loads plugin files one by one, not as a package."""
+    key = f"_optout_datasette_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+charts = _sibling("optout_charts")
+
+
+async def evidence_database(datasette: Any) -> str | None:
+    """The name of the first served database that holds audit results."""
+    for name, db in datasette.databases.items():
+        if not name.startswith("_") and await db.table_exists("site_summary"):
+            return str(name)
+    return None
+
+
+async def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    result = await db.execute(sql, params)
+    return [dict(row) for row in result.rows]
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+_AGENTS_SQL = """
+select r.agent, sum(r.allowed = 0) as blocking, count(r.allowed) as known,
+  round(100.0 * sum(r.allowed = 0) / nullif(count(r.allowed), 0), 1) as percent
+from robots_verdicts r join agents a on a.token = r.agent
+where r.crawl_id = ? and r.path = '/' and a.purpose in ('train', 'control') and a.legacy = 0
+group by r.agent
+order by percent desc, lower(r.agent)
+"""
+
+_MECHANISMS_SQL = """
+select mechanism, effect, count(distinct origin) as sites
+from contributions where crawl_id = ? and use = 'train'
+group by mechanism, effect
+"""
+
+
+async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
+    """Everything the landing page shows, or None when no audited crawl is served."""
+    name = await evidence_database(datasette)
+    if name is None:
+        return None
+    db = datasette.get_database(name)
+    crawl = (await db.execute("select max(crawl_id) from audits")).first()[0]
+    if crawl is None:
+        return None
+    one = [crawl]
+    info = (await _rows(db, "select * from crawls where id = ?", one) or [{}])[0]
+    audit = (await _rows(db, "select * from audits where crawl_id = ?", one))[0]
+    by_state = {
+        row["train"]: row["n"]
+        for row in await _rows(
+            db, "select train, count(*) as n from site_summary where crawl_id = ? group by 1", one
+        )
+    }
+    sites = sum(by_state.values())
+    by_kind: dict[str, dict[str, int]] = {}
+    for row in await _rows(
+        db,
+        "select coalesce(kind, 'unknown kind') as kind, train, count(*) as n"
+        " from site_summary where crawl_id = ? group by 1, 2",
+        one,
+    ):
+        by_kind.setdefault(row["kind"], {})[row["train"]] = row["n"]
+    mechanisms: dict[str, dict[str, int]] = {}
+    for row in await _rows(db, _MECHANISMS_SQL, one):
+        mechanisms.setdefault(row["mechanism"], {})[row["effect"]] = row["sites"]
+    agents = await _rows(db, _AGENTS_SQL, one)
+    errors = (
+        await db.execute(
+            "select count(*), count(distinct origin) from findings"
+            " where crawl_id = ? and severity = 'error'",
+            one,
+        )
+    ).first()
+    conflicts = (
+        await db.execute(
+            "select count(distinct origin) from site_verdicts where crawl_id = ? and conflict = 1",
+            one,
+        )
+    ).first()[0]
+    changes = (
+        await db.execute(
+            "select count(*), count(distinct origin) from changes where crawl_id = ?", one
+        )
+    ).first()
+    queries = await datasette.get_canned_queries(name, None)
+    opted_out = by_state.get("reserved", 0) + by_state.get("partial", 0)
+    return {
+        "database": name,
+        "crawl": crawl,
+        "crawl_info": info,
+        "audit": audit,
+        "sites": sites,
+        "states": [
+            {
+                "state": state,
+                "sites": by_state.get(state, 0),
+                "percent": _percent(by_state.get(state, 0), sites),
+                "colour": charts.STATE_COLOURS[state],
+            }
+            for state in charts.STATE_ORDER
+        ],
+        "opted_out": opted_out,
+        "opted_out_percent": _percent(opted_out, sites),
+        "error_findings": errors[0],
+        "error_sites": errors[1],
+        "conflict_sites": conflicts,
+        "changes": changes[0],
+        "changed_sites": changes[1],
+        "most_blocked": agents[:TOP_AGENTS],
+        "least_blocked": list(reversed(agents[-LEAST_AGENTS:])),
+        "mechanisms": _mechanism_rows(mechanisms),
+        "charts": _charts(datasette, name, by_state, by_kind, mechanisms, agents),
+        "queries": [
+            {
+                "name": q,
+                "title": queries[q].get("title") or q,
+                "href": datasette.urls.query(name, q),
+            }
+            for q in queries
+        ],
+    }
+
+
+def _mechanism_rows(mechanisms: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "mechanism": mechanism,
+            "reserved": counts.get("reserved", 0),
+            "partial": counts.get("partial", 0),
+            "allowed": counts.get("allowed", 0),
+        }
+        for mechanism, counts in mechanisms.items()
+    ]
+    return sorted(rows, key=lambda r: (-(r["reserved"] + r["partial"]), r["mechanism"].lower()))
+
+
+def _charts(
+    datasette: Any,
+    name: str,
+    by_state: dict[str, int],
+    by_kind: dict[str, dict[str, int]],
+    mechanisms: dict[str, dict[str, int]],
+    agents: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    def query(q: str, **params: str) -> str:
+        url = str(datasette.urls.query(name, q))
+        return url + ("?" + urlencode(params) if params else "")
+
+    latest = datasette.urls.table(name, "latest_sites")
+    kind_rows = [("All sites", by_state, None)] + [
+        (kind, counts, f"{latest}?{urlencode({'kind': kind})}")
+        for kind, counts in sorted(by_kind.items(), key=lambda kv: -sum(kv[1].values()))
+    ]
+    verdicts = charts.stacked_chart(
+        "chart-verdict-by-kind",
+        "AI training: verdict by kind of site",
+        "Share of sites per verdict; n is the number of sites of that kind.",
+        kind_rows,
+        charts.STATE_ORDER,
+        charts.STATE_COLOURS,
+        as_share=True,
+        data_href=latest,
+    )
+    mechanism_rows = [
+        (
+            row["mechanism"],
+            {effect: row[effect] for effect in ("reserved", "partial", "allowed")},
+            query("opted_out", mechanism=row["mechanism"]),
+        )
+        for row in _mechanism_rows(mechanisms)
+    ]
+    used = charts.stacked_chart(
+        "chart-mechanisms",
+        "How sites reserve AI training: mechanisms in use",
+        "Sites per mechanism: reserving for the whole site, for part of it, or allowing.",
+        mechanism_rows,
+        ("reserved", "partial", "allowed"),
+        charts.EFFECT_COLOURS,
+        as_share=False,
+        data_href=query("mechanisms_in_use"),
+    )
+    blocked = charts.percent_chart(
+        "chart-agents",
+        f"The {TOP_AGENTS} most-blocked AI training agents",
+        "Share of sites whose robots.txt blocks the agent at / (sites with a readable"
+        " or missing robots.txt).",
+        [(a["agent"], a["percent"] or 0.0, None) for a in agents[:TOP_AGENTS]],
+        data_href=query("most_blocked_agents"),
+    )
+    return [charts.as_template_data(c) for c in (verdicts, used, blocked)]
+
+
+@hookimpl
+def extra_template_vars(template: str, datasette: Any) -> Any:
+    """The landing numbers, for the index page only."""
+    if template != "index.html":
+        return {}
+
+    async def inner() -> dict[str, Any]:
+        return {"optout": await landing_numbers(datasette)}
+
+    return inner

@@ -1,0 +1,66 @@
+"""Links in table and query cells: a site to its page, a fetch id to its fetch, a code to its doc.
+
+Every value is escaped by ``Markup.format``; crawled text never becomes markup.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from datasette import hookimpl
+
+_FETCH_COLUMNS = frozenset({"fetch_id"})
+_CODE_TABLES = frozenset({None, "findings"})
+
+
+def site_page_url(datasette: Any, origin: str) -> str:
+    """The per-site page of one origin."""
+    return datasette.urls.path("/-/site?origin=" + quote(origin, safe=""))
+
+
+def _origin_link(datasette: Any, value: Any) -> Markup | None:
+    if isinstance(value, dict):  # a foreign key Datasette expanded to {"value", "label"}
+        origin, label = value.get("value"), value.get("label")
+    else:
+        origin, label = value, None
+    if not isinstance(origin, str) or not origin.startswith(("http://", "https://")):
+        return None
+    return Markup('<a href="{}" title="{}">{}</a>').format(
+        site_page_url(datasette, origin), label or "Open the site's verdict and evidence", origin
+    )
+
+
+def _report_link(datasette: Any, row: Any, value: str) -> Markup | None:
+    """The whole-site JSON is long: a cell shows its size and opens the per-site page."""
+    try:
+        origin = row["origin"]  # a sqlite3.Row or a dict, depending on the view
+    except (IndexError, KeyError, TypeError):
+        return None
+    if isinstance(origin, dict):
+        origin = origin.get("value")
+    if not isinstance(origin, str):
+        return None
+    return Markup('<a href="{}">site page</a> ({:,} bytes of JSON)').format(
+        site_page_url(datasette, origin), len(value.encode("utf-8"))
+    )
+
+
+@hookimpl
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Markup | None:
+    """Link origins, fetch ids and finding codes to the pages that explain them."""
+    if database.startswith("_"):
+        return None
+    if column == "origin":
+        return _origin_link(datasette, value)
+    if column == "report" and isinstance(value, str):
+        return _report_link(datasette, row, value)
+    if column in _FETCH_COLUMNS and isinstance(value, int) and not isinstance(value, bool):
+        href = datasette.urls.row(database, "fetches", str(value))
+        return Markup('<a href="{}">fetch {}</a>').format(href, value)
+    if column == "code" and table in _CODE_TABLES and isinstance(value, str) and value:
+        href = datasette.urls.path("/-/findings") + "#" + quote(value, safe="")
+        return Markup('<a href="{}">{}</a>').format(href, value)
+    return None

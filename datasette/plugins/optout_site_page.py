@@ -1,0 +1,204 @@
+"""The per-site page, ``/-/site?origin=…[&crawl=N]``: one site's verdict and its evidence.
+
+Rendered from ``site_summary.report`` (the same JSON the export and ``optout check --json``
+give), so the page cannot disagree with them. Everything from the crawled site is shown as
+escaped text; URLs of the site are text, and evidence links point at stored fetch rows.
+"""
+
+import json
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+
+from datasette import hookimpl
+
+USES = ("train", "ai-use", "search", "tdm")
+USE_WORDS = {
+    "train": "AI training",
+    "ai-use": "Use in AI answers",
+    "search": "Search indexing",
+    "tdm": "Text and data mining",
+}
+
+
+async def evidence_database(datasette: Any) -> str | None:
+    """The name of the first served database that holds audit results."""
+    for name, db in datasette.databases.items():
+        if not name.startswith("_") and await db.table_exists("site_summary"):
+            return str(name)
+    return None
+
+
+def _candidates(origin: str) -> list[str]:
+    """The origin as typed, and with http(s):// added when the scheme was left out."""
+    origin = origin.strip().rstrip("/")
+    if "://" in origin:
+        return [origin]
+    return [f"https://{origin}", f"http://{origin}"]
+
+
+async def _find(db: Any, origin: str, crawl: str) -> dict[str, Any] | None:
+    for candidate in _candidates(origin):
+        if crawl.isdigit():
+            sql = "select * from site_summary where origin = ? and crawl_id = ?"
+            params: list[Any] = [candidate, int(crawl)]
+        else:
+            sql = "select * from site_summary where origin = ? order by crawl_id desc limit 1"
+            params = [candidate]
+        row = (await db.execute(sql, params)).first()
+        if row is not None:
+            return dict(row)
+    return None
+
+
+def _path(url: str | None) -> str:
+    """The path and query of a URL, for short link texts."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _fetch_href(datasette: Any, name: str, fetch_id: Any) -> str | None:
+    if fetch_id is None or not str(fetch_id).isdigit():
+        return None
+    return str(datasette.urls.row(name, "fetches", str(fetch_id)))
+
+
+def _evidence(datasette: Any, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "href": _fetch_href(datasette, name, e.get("fetch_id")),
+            "fetch_id": e.get("fetch_id"),
+            "path": _path(e.get("url")),
+            "url": e.get("url"),
+            "line": e.get("line"),
+        }
+        for e in items
+    ]
+
+
+def _uses(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]]:
+    uses = []
+    for use in USES:
+        verdict = report["verdicts"].get(use)
+        if verdict is None:
+            continue
+        uses.append(
+            {
+                "use": use,
+                "words": USE_WORDS[use],
+                "state": verdict["state"],
+                "sentence": verdict["sentence"],
+                "conflict": verdict["conflict"],
+                "unknown_because": verdict["unknown_because"],
+                "contributions": [
+                    {**c, "evidence": _evidence(datasette, name, c["evidence"])}
+                    for c in verdict["contributions"]
+                ],
+            }
+        )
+    return uses
+
+
+async def _agents(db: Any, report: dict[str, Any]) -> dict[str, Any]:
+    """Training agents blocked and open at / by robots.txt, from the report's verdicts."""
+    rows = await db.execute(
+        "select token from agents where purpose in ('train', 'control') and legacy = 0"
+    )
+    training = {row[0] for row in rows}
+    robots = report["robots"]
+    at_root = [v for v in robots["verdicts"] if v["path"] == "/" and v["agent"] in training]
+    blocked = sorted((v for v in at_root if not v["allowed"]), key=lambda v: v["agent"].lower())
+    opened = sorted((v for v in at_root if v["allowed"]), key=lambda v: v["agent"].lower())
+    return {
+        "state": robots["state"],
+        "status": robots["status"],
+        "authorship": robots["authorship"],
+        "total": len(training),
+        "blocked": blocked,
+        "open": opened,
+        "read": bool(at_root),
+    }
+
+
+def _findings(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]]:
+    docs = datasette.urls.path("/-/findings")
+    return [
+        {
+            **f,
+            "doc_href": f"{docs}#{quote(f['code'], safe='')}",
+            "href": _fetch_href(datasette, name, f.get("fetch_id")),
+            "path": _path(f.get("url")),
+        }
+        for f in report["findings"]
+    ]
+
+
+async def site_page(datasette: Any, request: Any) -> Response:
+    """GET /-/site?origin=…: one site's verdict, mechanisms, findings, agents and fetches."""
+    origin = request.args.get("origin", "").strip()
+    crawl = request.args.get("crawl", "").strip()
+    name = await evidence_database(datasette)
+    context: dict[str, Any] = {"origin": origin, "database": name, "site": None}
+    if name is None or not origin:
+        status = 404 if name is None else 200
+        html = await datasette.render_template("site.html", context, request=request)
+        return Response.html(html, status=status)
+    db = datasette.get_database(name)
+    row = await _find(db, origin, crawl)
+    if row is None:
+        html = await datasette.render_template(
+            "site.html", {**context, "not_found": True}, request=request
+        )
+        return Response.html(html, status=404)
+    report = json.loads(row["report"])
+    crawls = [
+        r[0]
+        for r in await db.execute(
+            "select crawl_id from site_summary where origin = ? order by crawl_id desc",
+            [row["origin"]],
+        )
+    ]
+    changes = [
+        dict(r)
+        for r in await db.execute(
+            "select subject, change, before, after, previous_crawl_id from changes"
+            " where crawl_id = ? and origin = ? order by subject",
+            [row["crawl_id"], row["origin"]],
+        )
+    ]
+    audit = (await db.execute("select * from audits where crawl_id = ?", [row["crawl_id"]])).first()
+    row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
+    context.update(
+        site=report,
+        summary_row=row,
+        crawl=row["crawl_id"],
+        crawls=crawls,
+        audit=dict(audit) if audit else {},
+        uses=_uses(datasette, name, report),
+        findings=_findings(datasette, name, report),
+        agents=await _agents(db, report),
+        fetches=[
+            {**e, "href": _fetch_href(datasette, name, e["fetch_id"]), "path": _path(e["url"])}
+            for e in report["evidence"]
+        ],
+        changes=changes,
+        report_json_href=datasette.urls.row(name, "site_summary", row_path, format="json")
+        + "?_shape=array&_json=report",
+        agents_query_href=datasette.urls.query(name, "site_agents")
+        + "?"
+        + "origin="
+        + quote(row["origin"], safe="")
+        + f"&crawl={row['crawl_id']}",
+    )
+    html = await datasette.render_template("site.html", context, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    """The per-site page."""
+    return [(r"^/-/site$", site_page)]

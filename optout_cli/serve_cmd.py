@@ -1,0 +1,148 @@
+"""``optout serve``: browse an audited database in Datasette, read-only.
+
+Datasette runs as a child process of the same Python (``python -m datasette serve …``) rather
+than inside this one: its plugin manager is process-global and loads the ``datasette/plugins``
+files into itself, and uvicorn installs its own signal handlers. In a child both stay out of
+the CLI's way, Ctrl-C reaches both processes (same terminal process group), and the exact
+command is printable and reproducible (``datasette_args``).
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
+"""The Datasette folder of the checkout: metadata, plugins, templates, static files."""
+
+
+class ServeError(Exception):
+    """The database cannot be served (missing, not SQLite, or no audited crawl)."""
+
+
+def datasette_dir() -> Path:
+    """The ``datasette/`` folder next to the installed packages (the tool runs from a checkout)."""
+    if not (DATASETTE_DIR / "metadata.yml").is_file():
+        raise ServeError(
+            f"{DATASETTE_DIR}: the Datasette folder (metadata.yml, plugins, templates) is"
+            " missing; run optout from a checkout of the repository (pip install -e .)"
+        )
+    return DATASETTE_DIR
+
+
+def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:
+    """The ``datasette serve`` arguments (after ``datasette``) that serve ``db_path`` read-only."""
+    folder = datasette_dir()
+    return [
+        "serve",
+        "-i",
+        str(Path(db_path).resolve()),
+        "--metadata",
+        str(folder / "metadata.yml"),
+        "--plugins-dir",
+        str(folder / "plugins"),
+        "--template-dir",
+        str(folder / "templates"),
+        "--static",
+        f"assets:{folder / 'static'}",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
+
+
+def check_servable(db_path: Path) -> int:
+    """The latest audited crawl id of ``db_path``; ServeError when there is none to show."""
+    if not db_path.is_file():
+        raise ServeError(f"{db_path}: no such database file")
+    try:
+        conn = sqlite3.connect(db_path)
+        try:
+            row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
+            # Datasette opens the file immutable, which ignores the write-ahead log: move what
+            # a killed crawl left in it into the file first (a checkpoint changes no data).
+            wal = db_path.with_name(db_path.name + "-wal")
+            if wal.is_file() and wal.stat().st_size:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as err:
+        raise ServeError(
+            f"{db_path}: not an audited evidence database ({err}); run `optout crawl` first"
+        ) from err
+    if row is None or row[0] is None:
+        raise ServeError(
+            f"{db_path}: no audited crawl yet; run `optout audit --db {db_path}` first"
+        )
+    return int(row[0])
+
+
+def serve_datasette(db_path: Path, *, port: int = 8001, host: str = "127.0.0.1") -> None:
+    """Serve ``db_path`` in Datasette until Ctrl-C (raises ServeError if it cannot start)."""
+    check_servable(Path(db_path))
+    command = [sys.executable, "-m", "datasette", *datasette_args(Path(db_path), port, host)]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+    forwarding = threading.current_thread() is threading.main_thread()
+    if forwarding:
+        # A SIGTERM to this process (a service manager, `kill`) must stop Datasette too.
+        previous = signal.signal(signal.SIGTERM, lambda signum, _: process.send_signal(signum))
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        # The child got the same SIGINT from the terminal and is shutting down.
+        return
+    finally:
+        if forwarding:
+            signal.signal(signal.SIGTERM, previous)
+        _stop(process)
+    if code not in (0, -signal.SIGTERM, -signal.SIGINT):
+        raise ServeError(f"datasette exited with status {code}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Wait a little for the child to finish shutting down, then make sure it is gone."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite file a crawl wrote and `optout audit` audited.",
+)
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(db_path: Path, port: int, host: str) -> None:
+    """Browse the audit in Datasette: landing page, per-site pages, canned queries, Atom feed.
+
+    The database is opened immutable and read-only. Stop with Ctrl-C.
+
+    \b
+    Example:
+      optout serve --db crawl.db
+      optout serve --db crawl.db --port 8080 --host 0.0.0.0
+    """
+    try:
+        crawl = check_servable(db_path)
+        click.echo(f"serving crawl {crawl} of {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+        serve_datasette(db_path, port=port, host=host)
+    except ServeError as err:
+        raise click.ClickException(str(err)) from err

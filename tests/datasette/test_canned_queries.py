@@ -1,0 +1,127 @@
+"""Every canned query answers with rows and the columns its question needs, for the latest crawl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from datasette.app import Datasette
+
+from tests.datasette.conftest import DB_NAME, EDITED_ORIGIN, canned_queries, get, sql_value
+
+EXPECTED_COLUMNS = {
+    "opted_out": ["origin", "name", "ai_training", "mechanisms", "summary", "crawl_id"],
+    "mechanisms_in_use": ["mechanism", "sites_reserved", "sites_partial", "sites_crawled"],
+    "no_opt_out": ["origin", "name", "ai_training", "robots_state", "summary", "crawl_id"],
+    "broken_opt_outs": ["origin", "code", "message", "url", "line", "fetch_id", "crawl_id"],
+    "site_agents": ["agent", "operator", "at_root", "rule_line", "rule_text", "crawl_id"],
+    "platform_profile_opt_out": [
+        "origin",
+        "sampled_profile_pages",
+        "opted_out_pages",
+        "percent_opted_out",
+    ],
+    "conflicting_signals": ["origin", "use", "state", "signals", "crawl_id"],
+    "changes_since_last_crawl": ["origin", "subject", "change", "before", "after", "crawl_id"],
+    "change_feed": ["atom_id", "atom_title", "atom_updated", "atom_content"],
+    "most_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
+    "least_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
+    "findings_by_code": ["code", "severity", "sites", "findings", "example_message"],
+}
+PARAMS = {"site_agents": {"origin": EDITED_ORIGIN}}
+
+
+def _json(ds: Datasette, name: str, **params: str) -> dict:  # type: ignore[type-arg]
+    query = urlencode({**PARAMS.get(name, {}), **params, "_shape": "objects"})
+    response = get(ds, f"/{DB_NAME}/{name}.json?{query}")
+    assert response.status_code == 200, response.text[:500]
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_every_canned_query_is_covered_here() -> None:
+    assert set(canned_queries()) == set(EXPECTED_COLUMNS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COLUMNS))
+def test_canned_query_returns_rows_with_expected_columns(ds: Datasette, name: str) -> None:
+    data = _json(ds, name)
+    assert data["rows"], f"{name} returned no rows"
+    assert set(EXPECTED_COLUMNS[name]) <= set(data["rows"][0])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COLUMNS))
+def test_canned_query_has_a_title_and_description(name: str) -> None:
+    spec = canned_queries()[name]
+    assert spec.get("title") and spec.get("description")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_COLUMNS))
+def test_canned_query_html_page_renders(ds: Datasette, name: str) -> None:
+    query = urlencode(PARAMS.get(name, {}))
+    response = get(ds, f"/{DB_NAME}/{name}?{query}")
+    assert response.status_code == 200
+    assert canned_queries()[name]["title"] in response.text
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, cols in EXPECTED_COLUMNS.items() if "crawl_id" in cols)
+)
+def test_canned_query_defaults_to_the_latest_crawl(
+    ds: Datasette, audited_db: Path, name: str
+) -> None:
+    latest = sql_value(audited_db, "select max(crawl_id) from audits")
+    assert latest == 2
+    assert {row["crawl_id"] for row in _json(ds, name)["rows"]} == {latest}
+
+
+def test_canned_query_takes_an_earlier_crawl(ds: Datasette) -> None:
+    rows = _json(ds, "opted_out", crawl="1")["rows"]
+    assert {row["crawl_id"] for row in rows} == {1}
+
+
+def test_opted_out_counts_match_the_summary_table(ds: Datasette, audited_db: Path) -> None:
+    expected = sql_value(
+        audited_db,
+        "select count(*) from site_summary where crawl_id = 2 and train in ('reserved','partial')",
+    )
+    assert len(_json(ds, "opted_out")["rows"]) == expected
+
+
+def test_opted_out_filters_by_mechanism(ds: Datasette) -> None:
+    rows = _json(ds, "opted_out", mechanism="ai.txt")["rows"]
+    assert rows and all("ai.txt" in row["mechanisms"] for row in rows)
+
+
+def test_site_agents_accepts_an_origin_without_scheme(ds: Datasette) -> None:
+    rows = _json(ds, "site_agents", origin="artist-anna.example")["rows"]
+    states = {row["agent"]: row["at_root"] for row in rows}
+    assert states["GPTBot"] == "blocked"  # spelt right in crawl 2
+    assert states["ClaudeBot"] == "open"
+
+
+def test_changes_since_last_crawl_names_the_edited_site(ds: Datasette) -> None:
+    rows = _json(ds, "changes_since_last_crawl")["rows"]
+    assert {"origin": EDITED_ORIGIN, "subject": "agent:GPTBot", "change": "appeared"}.items() <= (
+        next(r for r in rows if r["subject"] == "agent:GPTBot").items()
+    )
+
+
+def test_most_blocked_agents_are_sorted_by_share(ds: Datasette) -> None:
+    shares = [row["percent_blocking"] for row in _json(ds, "most_blocked_agents")["rows"]]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_platform_query_counts_profile_pages_with_noai(ds: Datasette, audited_db: Path) -> None:
+    folio = next(
+        r
+        for r in _json(ds, "platform_profile_opt_out")["rows"]
+        if r["origin"] == "http://folio-platform.example"
+    )
+    expected = sql_value(
+        audited_db,
+        "select count(*) from pages where crawl_id = 2 and origin = ? and kind = 'page'"
+        " and url glob ? and (noai = 1 or noimageai = 1)",
+        ("http://folio-platform.example", "http://folio-platform.example/u/*"),
+    )
+    assert folio["opted_out_pages"] == expected > 0

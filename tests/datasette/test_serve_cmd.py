@@ -1,0 +1,73 @@
+"""``optout serve``: the Datasette command it runs, its errors, and that it stops cleanly."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.storage import open_db
+from optout_cli.main import cli
+from optout_cli.serve_cmd import datasette_args, datasette_dir
+from tests.datasette.server import answers, optout_serve
+
+
+def test_datasette_args_serve_the_file_immutable_with_our_folder(tmp_path: Path) -> None:
+    db = tmp_path / "crawl.db"
+    args = datasette_args(db, 8123, "127.0.0.1")
+    folder = datasette_dir()
+    assert args[:3] == ["serve", "-i", str(db.resolve())]
+    assert args[args.index("--metadata") + 1] == str(folder / "metadata.yml")
+    assert args[args.index("--plugins-dir") + 1] == str(folder / "plugins")
+    assert args[args.index("--template-dir") + 1] == str(folder / "templates")
+    assert args[args.index("--static") + 1] == f"assets:{folder / 'static'}"
+    assert args[args.index("--port") + 1] == "8123"
+    assert args[args.index("--host") + 1] == "127.0.0.1"
+
+
+def test_datasette_folder_is_found_from_the_package() -> None:
+    folder = datasette_dir()
+    assert (folder / "metadata.yml").is_file() and (folder / "plugins").is_dir()
+
+
+def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--db", str(tmp_path / "nope.db")])
+    assert result.exit_code == 1
+    assert "nope.db: no such database file" in result.output
+
+
+def test_serve_refuses_a_database_without_an_audited_crawl(tmp_path: Path) -> None:
+    db_path = tmp_path / "empty.db"
+    open_db(db_path).close()
+    result = CliRunner().invoke(cli, ["serve", "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert "no audited crawl yet" in result.output
+
+
+def test_serve_refuses_a_file_that_is_not_an_evidence_database(tmp_path: Path) -> None:
+    not_db = tmp_path / "notes.db"
+    not_db.write_text("hello, not SQLite\n" * 100)
+    result = CliRunner().invoke(cli, ["serve", "--db", str(not_db)])
+    assert result.exit_code == 1
+    assert "not an audited evidence database" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_answers_and_stops_with_datasette_on_sigterm(audited_db: Path) -> None:
+    with optout_serve(audited_db) as (base, process):
+        assert answers(base + "/")
+        process.send_signal(signal.SIGTERM)  # to optout only: it must stop Datasette too
+        assert process.wait(timeout=15) is not None
+        deadline = time.monotonic() + 10
+        while answers(base + "/") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not answers(base + "/")
+
+
+@pytest.mark.parametrize("option", ["--port", "--host"])
+def test_serve_help_documents_the_options(option: str) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert option in result.output
