@@ -111,8 +111,13 @@ async def _agents(db: Any, report: dict[str, Any]) -> dict[str, Any]:
     training = {row[0] for row in rows}
     robots = report["robots"]
     at_root = [v for v in robots["verdicts"] if v["path"] == "/" and v["agent"] in training]
-    blocked = sorted((v for v in at_root if not v["allowed"]), key=lambda v: v["agent"].lower())
-    opened = sorted((v for v in at_root if v["allowed"]), key=lambda v: v["agent"].lower())
+    # Counted as the verdict sentence counts: open means listed in the training gaps (an agent
+    # named by a token RFC 9309 readers cannot match still counts as blocked by the site).
+    gaps = set(report["verdicts"]["train"]["gaps"])
+    blocked = sorted(
+        (v for v in at_root if v["agent"] not in gaps), key=lambda v: v["agent"].lower()
+    )
+    opened = sorted((v for v in at_root if v["agent"] in gaps), key=lambda v: v["agent"].lower())
     return {
         "state": robots["state"],
         "status": robots["status"],
