@@ -306,9 +306,13 @@ def _page_directives(out: Contributions, pages: Sequence[PageSignals]) -> None:
                 use,
                 mechanism,
                 effect,
-                f"{label} on {sum(hits)} of {len(pages)} pages",
+                f"{label} on {sum(hits)} of {len(pages)} {_what(pages)}",
                 *refs[:_NAMES_SHOWN],
             )
+
+
+def _what(pages: Sequence[PageSignals]) -> str:
+    return "pages and images" if any(p.fetch.kind == "image" for p in pages) else "pages"
 
 
 def _usage_headers(out: Contributions, pages: Sequence[PageSignals]) -> None:
