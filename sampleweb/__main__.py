@@ -22,12 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8899, help="port (0: any free port)")
     serve.add_argument("--sites", type=Path, default=None, help="folder of site folders")
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    serve.add_argument("--variant", default=None, help="serve a variant (see sampleweb/variants)")
     seeds = commands.add_parser("seeds", help="print the seeds CSV of the sites")
     seeds.add_argument("--sites", type=Path, default=None, help="folder of site folders")
     return parser
 
 
-def _serve(port: int, sites_dir: Path | None, quiet: bool) -> None:
+def _serve(port: int, sites_dir: Path | None, quiet: bool, variant: str | None = None) -> None:
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(name)s %(message)s",
@@ -40,7 +41,7 @@ def _serve(port: int, sites_dir: Path | None, quiet: bool) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    web = start_server(sites_dir, port)
+    web = start_server(sites_dir, port, variant)
     print(f"sampleweb listening on {web.proxy_url} ({len(web.sites)} sites)", flush=True)
     try:
         while not done.wait(0.5):
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "serve":
-            _serve(args.port, args.sites, args.quiet)
+            _serve(args.port, args.sites, args.quiet, args.variant)
         else:
             write_seeds(load_sites(args.sites).values(), sys.stdout)
     except SiteError as error:

@@ -23,7 +23,14 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sampleweb.sites import MAX_DRIP_SECONDS, Route, Site, content_type_for, load_sites
+from sampleweb.sites import (
+    MAX_DRIP_SECONDS,
+    Route,
+    Site,
+    content_type_for,
+    load_sites,
+    load_variant,
+)
 
 log = logging.getLogger("sampleweb")
 
@@ -42,6 +49,7 @@ class SampleWebServer(ThreadingHTTPServer):
 
     def __init__(self, port: int, sites: dict[str, Site]) -> None:
         self.sites = sites
+        self.base_sites = dict(sites)
         self.user_agents: deque[str] = deque(maxlen=1000)
         """The User-Agent headers of the latest requests, for tests of crawler identity."""
         self.stopping = threading.Event()
@@ -71,6 +79,16 @@ class SampleWeb:
     def sites(self) -> dict[str, Site]:
         return self._server.sites
 
+    def use_variant(self, name: str | None) -> None:
+        """Serve the sites of a variant in place of the same hosts (None: the base sites).
+
+        The whole mapping is swapped in one assignment, so a request sees either version.
+        """
+        sites = dict(self._server.base_sites)
+        if name is not None:
+            sites.update(load_variant(name))
+        self._server.sites = sites
+
     @property
     def user_agents(self) -> list[str]:
         return list(self._server.user_agents)
@@ -94,7 +112,9 @@ class SampleWeb:
         self.stop()
 
 
-def start_server(sites_dir: Path | None = None, port: int = 0) -> SampleWeb:
+def start_server(
+    sites_dir: Path | None = None, port: int = 0, variant: str | None = None
+) -> SampleWeb:
     """Load the sites and serve them on 127.0.0.1 from a background thread (port 0: any)."""
     server = SampleWebServer(port, load_sites(sites_dir))
     thread = threading.Thread(
@@ -102,7 +122,10 @@ def start_server(sites_dir: Path | None = None, port: int = 0) -> SampleWeb:
     )
     thread.start()
     log.info("sampleweb listening on %s:%d", HOST, server.server_address[1])
-    return SampleWeb(server, thread)
+    web = SampleWeb(server, thread)
+    if variant is not None:
+        web.use_variant(variant)
+    return web
 
 
 class SampleWebHandler(BaseHTTPRequestHandler):

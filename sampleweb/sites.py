@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
+VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
+"""Each sub-folder is a variant: site folders that replace the same hosts while active."""
 
 KINDS = (
     "platform",
@@ -187,6 +189,19 @@ def load_sites(sites_dir: Path | None = None) -> dict[str, Site]:
         site = load_site(spec.parent)
         sites[site.host] = site
     return sites
+
+
+def variant_names() -> list[str]:
+    """The bundled variants (see ``sampleweb/variants/README.md``)."""
+    return sorted(p.name for p in VARIANTS_DIR.iterdir() if p.is_dir())
+
+
+def load_variant(name: str) -> dict[str, Site]:
+    """The sites of one variant, by host name; a clear error for an unknown name."""
+    folder = VARIANTS_DIR / name
+    if not folder.is_dir():
+        raise SiteError(f"no sample-web variant {name!r}; there are: {', '.join(variant_names())}")
+    return load_sites(folder)
 
 
 def load_site(folder: Path) -> Site:

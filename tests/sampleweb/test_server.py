@@ -500,3 +500,32 @@ def test_bundled_site_answers_through_the_proxy() -> None:
     assert headers["Content-Type"] == "text/plain; charset=utf-8"
     assert b"User-agent: GPT-Bot" in body
     assert (ai_status, ai_headers["Content-Type"]) == (200, "text/html; charset=UTF-8")
+
+
+def test_every_variant_replaces_existing_sites_only() -> None:
+    from sampleweb.sites import load_variant, variant_names
+
+    base = load_sites()
+    assert variant_names()
+    for name in variant_names():
+        variant = load_variant(name)
+        assert variant and set(variant) <= set(base)
+
+
+def test_switching_to_a_variant_changes_what_a_site_serves() -> None:
+    with start_server() as web:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": web.proxy_url}))
+        url = "http://artist-anna.example/robots.txt"
+        before = opener.open(url, timeout=5).read()
+        web.use_variant("next-week")
+        after = opener.open(url, timeout=5).read()
+        web.use_variant(None)
+        again = opener.open(url, timeout=5).read()
+    assert b"GPT-Bot" in before and b"GPT-Bot" not in after and again == before
+
+
+def test_unknown_variant_is_a_clear_error() -> None:
+    from sampleweb.sites import load_variant
+
+    with pytest.raises(SiteError, match="no sample-web variant 'nope'"):
+        load_variant("nope")
