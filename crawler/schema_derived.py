@@ -139,3 +139,18 @@ SCHEMA_DERIVED: Final = (
             SELECT MAX(v.crawl_id) FROM site_summary v WHERE v.origin = s.origin
         )""",
 )
+
+
+SCHEMA_WEBHOOKS: Final = (
+    """CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+    url TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('delivered', 'failed')),
+    http_status INTEGER,
+    attempts INTEGER NOT NULL,
+    error TEXT,
+    delivered_at TEXT NOT NULL,
+    seconds REAL
+)""",
+)

@@ -23,7 +23,7 @@ from sqlite_utils import Migrations
 
 from audits.evidence import Fetch, FetchKind, SiteEvidence
 from crawler.items import FetchRecord, SiteDone
-from crawler.schema_derived import SCHEMA_DERIVED
+from crawler.schema_derived import SCHEMA_DERIVED, SCHEMA_WEBHOOKS
 
 CrawlStatus = Literal["running", "finished", "interrupted", "failed"]
 CRAWL_STATUSES: Final = frozenset(get_args(CrawlStatus))
@@ -134,6 +134,13 @@ def m001_raw_evidence(db: sqlite_utils.Database) -> None:
 def m002_derived(db: sqlite_utils.Database) -> None:
     """Tables the audit derives from the evidence (verdicts, findings, changes, summaries)."""
     for statement in SCHEMA_DERIVED:
+        db.execute(statement)
+
+
+@migrations()
+def m003_webhook_deliveries(db: sqlite_utils.Database) -> None:
+    """One row per webhook POST after an audit: where, with what outcome, after how many tries."""
+    for statement in SCHEMA_WEBHOOKS:
         db.execute(statement)
 
 

@@ -34,7 +34,10 @@ def run_audit(db_path: Path, crawl: str | None, *, quiet: bool = False) -> Audit
     )
     with progress:
         task = progress.add_task("audit", total=total)
-        result = audit_crawl(db, crawl_id, on_site=lambda _: progress.advance(task))
+        try:
+            result = audit_crawl(db, crawl_id, on_site=lambda _: progress.advance(task))
+        except AuditError as err:
+            raise click.ClickException(str(err)) from err
     if not quiet:
         console.print(
             f"audit of crawl {result.crawl_id}: {result.sites} sites, {result.findings} findings, "

@@ -18,6 +18,8 @@ from scrapy.settings import Settings
 from crawler.items import FetchRecord, SiteDone
 from crawler.seeds import SeedError, read_seeds
 from crawler.storage import StorageError, open_db
+from optout_cli.lock import DbLock, DbLockedError
+from results.webhook import WebhookError, deliver, take_webhook_settings
 
 
 def crawl_settings(**overrides: Any) -> Settings:
@@ -130,6 +132,13 @@ def run_crawl(settings: Settings, *, total: int, console: Console, show_progress
     help="Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.",
 )
 @click.option("--no-audit", is_flag=True, help="Do not run `optout audit` after the crawl.")
+@click.option(
+    "--webhook",
+    metavar="URL",
+    envvar="OPTOUT_WEBHOOK",
+    help="After the audit, POST its counts and changes as JSON to this http(s) URL of yours"
+    " (also OPTOUT_WEBHOOK). A failed delivery is logged and recorded, never fatal.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(
@@ -142,6 +151,7 @@ def crawl(
     allow_private: bool,
     extra: tuple[str, ...],
     no_audit: bool,
+    webhook: str | None,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -161,6 +171,10 @@ def crawl(
         open_db(db_path).close()
     except (SeedError, StorageError) as err:
         raise click.ClickException(str(err)) from err
+    try:  # one crawl at a time per database; freed when the command ends
+        click.get_current_context().with_resource(DbLock(db_path, "optout crawl"))
+    except DbLockedError as err:
+        raise click.ClickException(str(err)) from err
     overrides: dict[str, Any] = {
         "OPTOUT_SEEDS": str(seeds),
         "OPTOUT_DB": str(db_path),
@@ -177,6 +191,10 @@ def crawl(
         if not sep or not name:
             raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
         overrides[name.strip()] = value
+    try:
+        hook = take_webhook_settings(webhook, overrides)
+    except WebhookError as err:
+        raise click.BadParameter(str(err), param_hint="--webhook") from err
     if not verbose:
         logging.getLogger("scrapy").setLevel(logging.WARNING)
     tally = run_crawl(
@@ -186,7 +204,10 @@ def crawl(
     if not no_audit and tally.crawl_id:
         from optout_cli.audit_cmd import run_audit
 
-        run_audit(db_path, str(tally.crawl_id), quiet=quiet)
+        result = run_audit(db_path, str(tally.crawl_id), quiet=quiet)
+        if hook is not None:
+            delivery = deliver(db_path, result.crawl_id, hook.url, hook.policy)
+            console.print(delivery.describe(), markup=False)
 
 
 def _summary(console: Console, tally: _Tally, total: int, db_path: Path) -> None:

@@ -6,11 +6,15 @@ import click
 
 from audits import INTERPRETER_VERSION
 from optout_cli.audit_cmd import audit
+from optout_cli.changes_cmd import changes
 from optout_cli.check_cmd import check
 from optout_cli.crawl import crawl
 from optout_cli.demo_cmd import demo
 from optout_cli.explain import explain
 from optout_cli.export_cmd import export
+from optout_cli.prune_cmd import prune
+from optout_cli.report_cmd import report
+from optout_cli.schedule_cmd import schedule
 from optout_cli.seeds_cmd import seeds
 from optout_cli.serve_cmd import serve
 
@@ -27,5 +31,9 @@ cli.add_command(seeds)
 cli.add_command(audit)
 cli.add_command(check)
 cli.add_command(export)
+cli.add_command(report)
+cli.add_command(changes)
+cli.add_command(prune)
 cli.add_command(demo)
 cli.add_command(serve)
+cli.add_command(schedule)

@@ -101,6 +101,7 @@ def audit_crawl(
     on_site: Callable[[str], None] | None = None,
 ) -> AuditResult:
     """Re-derive every table of one crawl; idempotent (the crawl's old rows are replaced)."""
+    _refuse_pruned(db, crawl_id)
     registry = registry or load_registry()
     started = time.monotonic()
     conn = db.conn
@@ -128,6 +129,21 @@ def audit_crawl(
     return AuditResult(
         crawl_id, sites, rows.counts.get("findings", 0), rows.counts.get("changes", 0), seconds
     )
+
+
+def _refuse_pruned(db: sqlite_utils.Database, crawl_id: int) -> None:
+    """AuditError when ``optout prune`` removed bodies this crawl's fetches point at."""
+    missing, first = db.execute(
+        "SELECT count(*), min(f.id) FROM fetches f LEFT JOIN bodies b ON b.sha256 = f.body_sha256"
+        " WHERE f.crawl_id = ? AND f.body_sha256 IS NOT NULL AND b.sha256 IS NULL",
+        [crawl_id],
+    ).fetchone()
+    if missing:
+        raise AuditError(
+            f"crawl {crawl_id} cannot be audited again: `optout prune` removed the bodies of"
+            f" {missing} of its fetches (first: fetch {first}), so its evidence is gone;"
+            " its derived results are kept as they were last audited"
+        )
 
 
 def audit_version() -> str:

@@ -13,9 +13,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from results.history import AdoptionPoint, adoption_over_time
+from results.line_chart import percent_lines, render_line_chart
 
 TOP_AGENTS = 10
 LEAST_AGENTS = 8
+TOP_MECHANISMS = 5
+ADOPTION_COLOURS = ("#1f6f43", "#3d5a80", "#d9822b", "#7b4fa0", "#b5474b", "#2a9d8f")
 
 
 def _sibling(name: str) -> ModuleType:
@@ -143,6 +147,7 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
         "least_blocked": list(reversed(agents[-LEAST_AGENTS:])),
         "mechanisms": _mechanism_rows(mechanisms),
         "charts": _charts(datasette, name, by_state, by_kind, mechanisms, agents),
+        "adoption": _adoption_chart(datasette, name, await db.execute_fn(adoption_over_time)),
         "queries": [
             {
                 "name": q,
@@ -221,6 +226,49 @@ def _charts(
         data_href=query("most_blocked_agents"),
     )
     return [charts.as_template_data(c) for c in (verdicts, used, blocked)]
+
+
+def _adoption_chart(
+    datasette: Any, name: str, points: list[AdoptionPoint]
+) -> dict[str, Any] | None:
+    """The share of sites reserving AI training per audited crawl, overall and by mechanism."""
+    if not points:
+        return None
+    latest = points[-1]
+    names = {m for p in points for m in p.by_mechanism}
+    ranked = sorted(
+        names,
+        key=lambda m: (
+            -latest.by_mechanism.get(m, 0),
+            -max(p.by_mechanism.get(m, 0) for p in points),
+            m.lower(),
+        ),
+    )[:TOP_MECHANISMS]
+    series = [("any mechanism", ADOPTION_COLOURS[0], [p.share(p.opted_out) for p in points])]
+    series += [
+        (m, ADOPTION_COLOURS[i + 1], [p.share(p.by_mechanism.get(m, 0)) for p in points])
+        for i, m in enumerate(ranked)
+    ]
+    first = " (one so far: the lines grow with each crawl)" if len(points) == 1 else ""
+    chart = percent_lines(
+        "chart-adoption",
+        "Opting out of AI training over time",
+        "Share of each crawl's sites that reserve AI training, fully or partly: by any mechanism"
+        f" (thick line) and by the {len(ranked)} most-used mechanisms;"
+        f" {len(points)} audited crawls{first}.",
+        [(f"crawl {p.crawl_id}", (p.started_at or "")[:10]) for p in points],
+        series,
+        data_href=str(datasette.urls.query(name, "adoption_over_time")),
+    )
+    return {
+        "id": chart.id,
+        "title": chart.title,
+        "caption": chart.caption,
+        "svg": render_line_chart(chart),
+        "legend": chart.legend,
+        "data_href": chart.data_href,
+        "crawls": len(points),
+    }
 
 
 @hookimpl

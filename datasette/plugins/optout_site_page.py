@@ -13,6 +13,7 @@ from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl
+from results.history import AgentGroup, Change, TimelineEntry, site_timeline
 
 USES = ("train", "ai-use", "search", "tdm")
 USE_WORDS = {
@@ -142,6 +143,43 @@ def _findings(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[st
     ]
 
 
+_AGENTS_SHOWN = 8
+
+
+def _history_change(item: Change | AgentGroup) -> dict[str, Any]:
+    if isinstance(item, AgentGroup):
+        names = ", ".join(item.agents[:_AGENTS_SHOWN])
+        more = ", …" if len(item.agents) > _AGENTS_SHOWN else ""
+        return {
+            "subject": f"{len(item.agents)} training agents",
+            "detail": names + more,
+            "change": item.change,
+            "before": item.before,
+            "after": item.after,
+        }
+    return {
+        "subject": item.subject,
+        "detail": None,
+        "change": item.change,
+        "before": item.before,
+        "after": item.after,
+    }
+
+
+def _history(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    """Each audited crawl of the site, newest first: the four states and the changes."""
+    return [
+        {
+            "crawl": e.crawl_id,
+            "date": (e.started_at or "")[:10],
+            "states": [(use, USE_WORDS[use], e.states.get(use)) for use in USES],
+            "mechanisms": e.train_mechanisms,
+            "changes": [_history_change(c) for c in e.changes],
+        }
+        for e in entries
+    ]
+
+
 async def site_page(datasette: Any, request: Any) -> Response:
     """GET /-/site?origin=…: one site's verdict, mechanisms, findings, agents and fetches."""
     origin = request.args.get("origin", "").strip()
@@ -176,6 +214,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         )
     ]
     audit = (await db.execute("select * from audits where crawl_id = ?", [row["crawl_id"]])).first()
+    timeline = await db.execute_fn(lambda conn: site_timeline(conn, row["origin"]))
     row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
     context.update(
         site=report,
@@ -191,6 +230,10 @@ async def site_page(datasette: Any, request: Any) -> Response:
             for e in report["evidence"]
         ],
         changes=changes,
+        history=_history(timeline),
+        platform_history_href=datasette.urls.query(name, "platforms_over_time")
+        + "?site="
+        + quote(row["origin"], safe=""),
         report_json_href=datasette.urls.row(name, "site_summary", row_path, format="json")
         + "?_shape=array&_json=report",
         agents_query_href=datasette.urls.query(name, "site_agents")

@@ -83,7 +83,11 @@ def test_opening_twice_applies_migrations_once(db_path: Path) -> None:
     open_db(db_path).close()
     db = open_db(db_path)
     applied = list(db.query("SELECT name FROM _sqlite_migrations"))
-    assert applied == [{"name": "m001_raw_evidence"}, {"name": "m002_derived"}]
+    assert applied == [
+        {"name": "m001_raw_evidence"},
+        {"name": "m002_derived"},
+        {"name": "m003_webhook_deliveries"},
+    ]
     assert {"crawls", "sites", "site_status", "bodies", "fetches"} <= set(db.table_names())
     db.close()
 

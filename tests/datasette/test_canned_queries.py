@@ -25,6 +25,9 @@ EXPECTED_COLUMNS = {
     "conflicting_signals": ["origin", "use", "state", "signals", "crawl_id"],
     "changes_since_last_crawl": ["origin", "subject", "change", "before", "after", "crawl_id"],
     "change_feed": ["atom_id", "atom_title", "atom_updated", "atom_content"],
+    # Over every crawl (no crawl parameter), so crawl_id is left out of the latest-crawl check.
+    "platforms_over_time": ["origin", "name", "crawl_date", "train", "ai_use", "changes"],
+    "adoption_over_time": ["crawl_date", "mechanism", "sites_opted_out", "percent_opted_out"],
     "most_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
     "least_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
     "findings_by_code": ["code", "severity", "sites", "findings", "example_message"],

@@ -1,0 +1,213 @@
+"""``optout changes``: what changed on the sites between crawls, as a table or as JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+from urllib.request import pathname2url
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from results.history import (
+    USES,
+    AgentGroup,
+    Change,
+    ChangeFilter,
+    FetchRef,
+    audited_crawls_since,
+    fold_agent_changes,
+    is_audited,
+    latest_audited_crawl,
+    list_changes,
+)
+
+_NAMES_SHOWN = 6
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The evidence database, read-only; ClickException when it is not one."""
+    try:
+        conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as err:
+        raise click.ClickException(f"{path}: not a readable SQLite database ({err})") from err
+    if not {"changes", "audits", "crawls"} <= tables:
+        conn.close()
+        raise click.ClickException(
+            f"{path}: no audited crawls in it (run `optout crawl` or `optout audit` first)"
+        )
+    return conn
+
+
+def crawls_to_show(
+    conn: sqlite3.Connection, crawl: int | None, since: datetime | None
+) -> list[int]:
+    """The audited crawls whose changes are asked for; ClickException when there are none."""
+    if since is not None:
+        return audited_crawls_since(conn, since.date())
+    if crawl is not None:
+        if not is_audited(conn, crawl):
+            raise click.ClickException(
+                f"crawl {crawl} has not been audited (or does not exist): "
+                f"run `optout audit --crawl {crawl}` first"
+            )
+        return [crawl]
+    latest = latest_audited_crawl(conn)
+    if latest is None:
+        raise click.ClickException("no crawl has been audited yet: run `optout audit` first")
+    return [latest]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10] or "?"
+
+
+def _evidence(before: FetchRef | None, after: FetchRef | None) -> str:
+    if before is None and after is None:
+        return "-"
+    kind = (after or before).kind  # type: ignore[union-attr]
+    old = str(before.fetch_id) if before else "none"
+    new = str(after.fetch_id) if after else "none"
+    return f"{kind} fetch {old} → {new}"
+
+
+def _row(item: Change | AgentGroup) -> tuple[str, str, str, str]:
+    """Subject, change, before → after and evidence of one line of the table."""
+    if isinstance(item, AgentGroup):
+        shown = ", ".join(item.agents[:_NAMES_SHOWN])
+        more = f", … ({len(item.agents)} agents)" if len(item.agents) > _NAMES_SHOWN else ""
+        subject = f"agents: {shown}{more}"
+        c = item.first
+    else:
+        subject, c = item.subject, item
+    return (
+        subject,
+        c.change,
+        f"{c.before or 'none'} → {c.after or 'none'}",
+        _evidence(c.evidence_before, c.evidence_after),
+    )
+
+
+def scope_words(crawl_ids: list[int], since: datetime | None) -> str:
+    """Which crawls, in words: 'crawl 3', or 'the 2 audited crawls since 2026-01-01'."""
+    if since is None:
+        return f"crawl {crawl_ids[0]}"
+    return f"the {_count(len(crawl_ids), 'audited crawl')} since {since.date().isoformat()}"
+
+
+def print_table(changes: list[Change], which: str) -> None:
+    """The changes as one table, a section per site and crawl, agent changes folded."""
+    # Crawled text may hold rich markup or :emoji: codes (``mechanism:train:…``): all plain.
+    console = Console(
+        width=None if sys.stdout.isatty() else 200, highlight=False, markup=False, emoji=False
+    )
+    if not changes:
+        console.print(f"No changes found by {which}.")
+        return
+    sites = len({c.origin for c in changes})
+    table = Table(
+        title=f"{_count(len(changes), 'change')} on {_count(sites, 'site')} found by {which}",
+        box=box.SIMPLE,
+        title_justify="left",
+    )
+    for column in ("Site", "Crawls", "Subject", "Change", "Before → after", "Evidence"):
+        table.add_column(column, overflow="fold")
+    last: tuple[int, str] | None = None
+    for item in fold_agent_changes(changes):
+        c = item.first if isinstance(item, AgentGroup) else item
+        key = (c.crawl_id, c.origin)
+        site = crawls = ""
+        if key != last:
+            if last is not None:
+                table.add_section()
+            site = c.origin + (f"\n{c.name}" if c.name else "")
+            crawls = (
+                f"{c.previous_crawl_id} ({_day(c.previous_started_at)})"
+                f" → {c.crawl_id} ({_day(c.crawl_started_at)})"
+            )
+            last = key
+        table.add_row(*(Text(cell) for cell in (site, crawls, *_row(item))))
+    console.print(table)
+
+
+@click.command("changes")
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SQLite file crawls were audited into.",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Changes found by every audited crawl started on this day (UTC) or later.",
+)
+@click.option(
+    "--crawl", type=click.IntRange(min=1), metavar="ID", help="Changes found by this crawl."
+)
+@click.option("--site", "sites", multiple=True, metavar="ORIGIN", help="Only this site.")
+@click.option(
+    "--kind", "kinds", multiple=True, metavar="KIND", help="Only sites of this kind (platform, …)."
+)
+@click.option(
+    "--platform", "platforms", multiple=True, metavar="NAME", help="Only sites on this platform."
+)
+@click.option(
+    "--use",
+    "uses",
+    multiple=True,
+    type=click.Choice(USES),
+    help="Only changes about this use (agent changes count as train).",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list (stable order) instead.")
+def changes(
+    db_path: Path,
+    since: datetime | None,
+    crawl: int | None,
+    sites: tuple[str, ...],
+    kinds: tuple[str, ...],
+    platforms: tuple[str, ...],
+    uses: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """What changed on each site since its previous audited crawl.
+
+    By default the changes the latest audited crawl found; --crawl ID for another crawl,
+    --since DAY for every crawl from that day on. Filters repeat (any of the values) and
+    combine (all of the options). Each change names the fetch it rests on in both crawls
+    (see the fetches table, or /DB/fetches/ID in `optout serve`).
+
+    \b
+    Examples:
+      optout changes --db crawl.db
+      optout changes --db crawl.db --since 2026-01-01 --kind platform --use train
+      optout changes --db crawl.db --crawl 7 --json | jq '.[] | .origin'
+    """
+    if since is not None and crawl is not None:
+        raise click.UsageError("give either --since or --crawl, not both")
+    conn = open_read_only(db_path)
+    try:
+        crawl_ids = crawls_to_show(conn, crawl, since)
+        selection = ChangeFilter(sites, kinds, platforms, uses)
+        found = list_changes(conn, crawl_ids, selection)
+    except sqlite3.DatabaseError as err:
+        raise click.ClickException(f"{db_path}: cannot be read ({err})") from err
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps([c.as_json() for c in found], indent=2, ensure_ascii=False))
+    else:
+        print_table(found, scope_words(crawl_ids, since))

@@ -1,0 +1,80 @@
+"""``optout report``: one audited crawl as a self-contained HTML or Markdown report."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from optout_cli.export_cmd import _file, _stdout  # UTF-8 stdout; a file replaced when complete
+from results.export import ExportError, open_export_db
+from results.report_doc import FORMATS, ReportError, format_for, write_report
+
+_NAMES = {"html": "HTML", "markdown": "Markdown"}
+
+
+@click.command("report")
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The SQLite file a crawl wrote and `optout audit` derived.",
+)
+@click.option(
+    "--crawl", default="latest", show_default=True, help="Which crawl: its id, or 'latest'."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="html or markdown. Default: from the -o suffix (.md, .markdown), else html.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--title", help="The report's title. Default: 'AI training opt-outs: crawl N'.")
+def report(
+    db_path: Path, crawl: str, fmt: str | None, output: Path | None, title: str | None
+) -> None:
+    """Write a report of an audited crawl for people: numbers, charts, methodology, sites.
+
+    The HTML is one file that needs nothing else (no script, fonts or images from anywhere),
+    so it opens offline, can be mailed and prints well. The Markdown holds the same numbers,
+    with tables in place of charts. Every number is the one `optout export` gives for the same
+    crawl, and two reports of the same audit are byte-identical. See docs/report.md.
+
+    \b
+    Examples:
+      optout report --db crawl.db -o report.html
+      optout report --db crawl.db --crawl 3 -o report.md
+      optout report --db crawl.db --format markdown --title "Illustrators, May 2026"
+    """
+    chosen = format_for(str(output) if output else None, fmt)
+    try:
+        db, crawl_id = open_export_db(db_path, crawl)
+    except ExportError as err:
+        raise click.ClickException(str(err)) from err
+    try:
+        if output is None:
+            with _stdout() as stream:
+                write_report(stream, chosen, db, crawl_id, title=title)
+        else:
+            with _file(output) as stream:
+                count = write_report(stream, chosen, db, crawl_id, title=title)
+            done = f"wrote the {_NAMES[chosen]} report of {count} sites of crawl {crawl_id}"
+            click.echo(f"{done} to {output}", err=True)
+    except (ExportError, ReportError) as err:
+        raise click.ClickException(str(err)) from err
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): not an error; keep Python from reporting it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output or 'standard output'}: {err}") from err
+    finally:
+        db.close()

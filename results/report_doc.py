@@ -1,0 +1,444 @@
+"""The advocacy report of one audited crawl: self-contained HTML or Markdown.
+
+Every number comes from ``results.export`` (``methodology``, ``summary``, ``iter_sites``), the
+functions behind ``optout export --format json``, so the report and the export of the same
+crawl always agree. Only the change counts are read here, from the ``changes`` table, which the
+export does not cover. Like the export, the report is deterministic (no time of its own, fixed
+orders) and reads everything in one read transaction; sites are streamed into the template.
+Crawled text is hostile: HTML is autoescaped, Markdown goes through ``markdown_text``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, TextIO
+
+import jinja2
+import sqlite_utils
+
+from audits.uses import USES
+from results.export import (
+    TOOL,
+    TOOL_VERSION,
+    Selection,
+    iter_sites,
+    methodology,
+    snapshot,
+    summary,
+)
+from results.report import USE_WORDS
+from results.svg_charts import (
+    EFFECT_COLOURS,
+    STATE_COLOURS,
+    STATE_ORDER,
+    Chart,
+    render_svg,
+    stacked_chart,
+)
+
+FORMATS: Final = ("html", "markdown")
+STATE_MEANINGS: Final = {
+    "reserved": "a signal reserves the use for the whole site and every relevant agent",
+    "partial": "reserved for some agents, paths, media types or pages only",
+    "allowed": "only explicit permissions were found",
+    "unstated": "everything could be read and nothing says either way",
+    "unknown": "the evidence could not be obtained (robots.txt unreachable, a bot wall)",
+}
+AGENT_COLOURS: Final = {
+    "blocked": STATE_COLOURS["reserved"],
+    "allowed": STATE_COLOURS["allowed"],
+    "unknown": STATE_COLOURS["unknown"],
+}
+CHANGE_COLOURS: Final = {
+    "into": STATE_COLOURS["reserved"],
+    "out_of": STATE_COLOURS["allowed"],
+    "became_unknown": STATE_COLOURS["unknown"],
+    "other": STATE_COLOURS["unstated"],
+}
+CHANGE_WORDS: Final = {
+    "into": "into opting out",
+    "out_of": "out of opting out",
+    "became_unknown": "became unknown",
+    "other": "other change",
+}
+# changes.change for a verdict subject -> the report's column (results/changes.py::_kind).
+_CHANGE_KINDS: Final = {
+    "appeared": "into",
+    "disappeared": "out_of",
+    "became-unknown": "became_unknown",
+    "changed": "other",
+}
+LISTED_CHANGES: Final = 50
+LISTED_AGENTS: Final = 10
+
+
+class ReportError(Exception):
+    """The report cannot be written as asked (unknown format)."""
+
+
+@dataclass(frozen=True)
+class Share:
+    state: str
+    sites: int
+    percent: str
+
+
+@dataclass(frozen=True)
+class UseRow:
+    use: str
+    words: str
+    shares: tuple[Share, ...]
+    conflicts: int
+
+
+@dataclass(frozen=True)
+class UseChange:
+    use: str
+    words: str
+    into: int
+    out_of: int
+    became_unknown: int
+    other: int
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    origin: str
+    use: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True)
+class AgentChange:
+    agent: str
+    newly_blocked: int
+    unblocked: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What moved since each site's previous audited crawl (``previous`` None: first crawl)."""
+
+    previous: int | None
+    compared_sites: int
+    changed_sites: int
+    by_use: tuple[UseChange, ...]
+    verdicts: tuple[VerdictChange, ...]
+    verdicts_total: int
+    agents: tuple[AgentChange, ...]
+    agents_total: int
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    origin: str
+    name: str | None
+    kind: str | None
+    country: str | None
+    verdicts: tuple[str, ...]
+    mechanisms: tuple[str, ...]
+    findings: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report shows except the sites, which are streamed."""
+
+    title: str
+    tool: str
+    tool_version: str
+    crawl: Mapping[str, Any]
+    methodology: Mapping[str, Any]
+    summary: Mapping[str, Any]
+    sites: int
+    uses: tuple[UseRow, ...]
+    train: UseRow
+    opted_out: Share
+    broken_sites: int
+    broken_findings: int
+    charts: tuple[Chart, ...]
+    changes: Changes
+    change_chart: Chart | None
+
+
+def sites_phrase(n: int) -> str:
+    """'1 site', '2 sites'."""
+    return f"{n} site" if n == 1 else f"{n} sites"
+
+
+def percent(part: int, whole: int) -> str:
+    """A share as the report prints it: one decimal and a percent sign, a dash for no sites."""
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+def when(value: str | None) -> str:
+    """An ISO 8601 time from the database as 'YYYY-MM-DD HH:MM UTC'; a dash when missing."""
+    if not value:
+        return "–"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:  # not written by this tool: show it as stored
+        return value
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _use_row(use: str, counts: Mapping[str, int], conflicts: int, sites: int) -> UseRow:
+    shares = tuple(Share(s, counts[s], percent(counts[s], sites)) for s in STATE_ORDER)
+    return UseRow(use, USE_WORDS[use], shares, conflicts)
+
+
+def build_report(
+    db: sqlite_utils.Database, crawl_id: int, *, title: str, tool_version: str = TOOL_VERSION
+) -> Report:
+    """The report's numbers for one audited crawl (call inside ``export.snapshot``)."""
+    method = methodology(db, crawl_id, Selection())
+    numbers = summary(db, crawl_id, Selection())
+    sites = numbers["sites"]
+    uses = tuple(_use_row(u, numbers["by_use"][u], numbers["conflicts"][u], sites) for u in USES)
+    train = numbers["by_use"]["train"]
+    opted = train["reserved"] + train["partial"]
+    errors = numbers["findings"]["by_severity"]["error"]
+    changes = read_changes(db, crawl_id)
+    return Report(
+        title=title,
+        tool=TOOL,
+        tool_version=tool_version,
+        crawl=method["crawl"],
+        methodology=method,
+        summary=numbers,
+        sites=sites,
+        uses=uses,
+        train=uses[USES.index("train")],
+        opted_out=Share("opted out", opted, percent(opted, sites)),
+        broken_sites=errors["sites"],
+        broken_findings=errors["findings"],
+        charts=summary_charts(numbers),
+        changes=changes,
+        change_chart=None if changes.previous is None else change_chart(changes),
+    )
+
+
+def summary_charts(numbers: Mapping[str, Any]) -> tuple[Chart, ...]:
+    """Adoption by mechanism, verdicts by kind of site, the most- and least-blocked agents."""
+    mechanisms = numbers["by_mechanism"]["train"]
+    adoption = stacked_chart(
+        "chart-mechanisms",
+        "Adoption by mechanism",
+        "Sites whose signals of each mechanism reserve AI training for the whole site, for"
+        " part of it, or allow it (a site can count under more than one).",
+        [(m["mechanism"], {e: m[e] for e in EFFECT_COLOURS}, None) for m in mechanisms],
+        tuple(EFFECT_COLOURS),
+        EFFECT_COLOURS,
+        as_share=False,
+        value_labels=[sites_phrase(m["sites"]) for m in mechanisms],
+    )
+    kinds = [("All sites", numbers["by_use"]["train"], None)] + [
+        (k["kind"] or "no kind recorded", k["train"], None) for k in numbers["by_kind"]
+    ]
+    by_kind = stacked_chart(
+        "chart-kinds",
+        "AI training by kind of site",
+        "Share of sites in each state; n is the number of sites of that kind.",
+        kinds,
+        STATE_ORDER,
+        STATE_COLOURS,
+        as_share=True,
+    )
+    agents = numbers["training_agents"]
+    return (
+        adoption,
+        by_kind,
+        _agent_chart("chart-most-blocked", "Most-blocked training agents", agents["most_blocked"]),
+        _agent_chart(
+            "chart-least-blocked", "Least-blocked training agents", agents["least_blocked"]
+        ),
+    )
+
+
+def _agent_chart(id: str, title: str, entries: list[dict[str, Any]]) -> Chart:
+    return stacked_chart(
+        id,
+        title,
+        "Sites whose robots.txt disallows the agent at /, allows it, or could not be read.",
+        [(e["agent"], {k: e[k] for k in AGENT_COLOURS}, None) for e in entries],
+        tuple(AGENT_COLOURS),
+        AGENT_COLOURS,
+        as_share=False,
+        value_labels=[
+            f"{e['blocked']} of {e['blocked'] + e['allowed'] + e['unknown']}" for e in entries
+        ],
+    )
+
+
+def change_chart(changes: Changes) -> Chart:
+    """Per use, how many sites moved into or out of opting out since their previous crawl."""
+    return stacked_chart(
+        "chart-changes",
+        "Sites whose verdict moved",
+        "Per use, since each site's previous audited crawl.",
+        [(c.words, {k: getattr(c, k) for k in CHANGE_COLOURS}, None) for c in changes.by_use],
+        tuple(CHANGE_COLOURS),
+        CHANGE_COLOURS,
+        as_share=False,
+        value_labels=[
+            f"+{c.into} / −{c.out_of}" if c.into or c.out_of else "no move" for c in changes.by_use
+        ],
+        legend_labels=CHANGE_WORDS,
+    )
+
+
+def read_changes(db: sqlite_utils.Database, crawl_id: int) -> Changes:
+    """The ``changes`` rows of one crawl, counted per use and per agent."""
+    previous = db.execute(
+        "SELECT MAX(crawl_id) FROM audits WHERE crawl_id < ?", [crawl_id]
+    ).fetchone()[0]
+    compared = db.execute(
+        "SELECT COUNT(*) FROM site_summary s WHERE s.crawl_id = ? AND EXISTS"
+        " (SELECT 1 FROM site_summary p WHERE p.origin = s.origin AND p.crawl_id < ?)",
+        [crawl_id, crawl_id],
+    ).fetchone()[0]
+    changed = db.execute(
+        "SELECT COUNT(DISTINCT origin) FROM changes WHERE crawl_id = ?", [crawl_id]
+    ).fetchone()[0]
+    counts: dict[str, dict[str, int]] = {u: dict.fromkeys(CHANGE_WORDS, 0) for u in USES}
+    for use, kind, n in db.execute(
+        "SELECT substr(subject, 9), change, COUNT(DISTINCT origin) FROM changes"
+        " WHERE crawl_id = ? AND subject LIKE 'verdict:%' GROUP BY 1, 2",
+        [crawl_id],
+    ):
+        if use in counts and kind in _CHANGE_KINDS:
+            counts[use][_CHANGE_KINDS[kind]] += n
+    verdict_rows = "FROM changes WHERE crawl_id = ? AND subject LIKE 'verdict:%'"
+    total = db.execute(f"SELECT COUNT(*) {verdict_rows}", [crawl_id]).fetchone()[0]
+    use_rank = " ".join(f"WHEN 'verdict:{u}' THEN {i}" for i, u in enumerate(USES))
+    listed = db.execute(
+        f"SELECT origin, substr(subject, 9), before, after {verdict_rows}"
+        f" ORDER BY origin, CASE subject {use_rank} ELSE 9 END, subject LIMIT ?",
+        [crawl_id, LISTED_CHANGES],
+    )
+    agents_total = db.execute(
+        "SELECT COUNT(DISTINCT subject) FROM changes WHERE crawl_id = ? AND subject LIKE 'agent:%'",
+        [crawl_id],
+    ).fetchone()[0]
+    agents = db.execute(
+        "SELECT substr(subject, 7), SUM(change = 'appeared'), SUM(change = 'disappeared')"
+        " FROM changes WHERE crawl_id = ? AND subject LIKE 'agent:%' GROUP BY 1"
+        " ORDER BY SUM(change = 'appeared') + SUM(change = 'disappeared') DESC,"
+        " lower(substr(subject, 7)), substr(subject, 7) LIMIT ?",
+        [crawl_id, LISTED_AGENTS],
+    )
+    return Changes(
+        previous=previous,
+        compared_sites=compared,
+        changed_sites=changed,
+        by_use=tuple(UseChange(u, USE_WORDS[u], **counts[u]) for u in USES),
+        verdicts=tuple(VerdictChange(*row) for row in listed),
+        verdicts_total=total,
+        agents=tuple(AgentChange(*row) for row in agents),
+        agents_total=agents_total,
+    )
+
+
+def site_rows(db: sqlite_utils.Database, crawl_id: int) -> Iterator[SiteRow]:
+    """One table row per site, in origin order, from the export's site objects."""
+    for site in iter_sites(db, crawl_id):
+        verdicts = site["verdicts"]
+        mechanisms = dict.fromkeys(m for u in USES for m in verdicts[u]["mechanisms"])
+        yield SiteRow(
+            origin=site["origin"],
+            name=site["name"],
+            kind=site["kind"],
+            country=site["country"],
+            verdicts=tuple(verdicts[u]["state"] for u in USES),
+            mechanisms=tuple(mechanisms),
+            findings=len(site["findings"]),
+            summary=site["summary"],
+        )
+
+
+# CommonMark has no escaping function in the installed libraries (markdown-it-py parses only),
+# so crawled text is made inert by hand: HTML's three specials become entities (no raw tag
+# or entity survives) and the characters that start emphasis, links, code or table cells get
+# a backslash; line breaks would end a table row, so they become spaces.
+_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_text(value: Any) -> str:
+    """Any value as inert Markdown inline text (used on every ``{{ }}`` of the template)."""
+    if value is None:
+        return ""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _environment(fmt: str) -> jinja2.Environment:
+    loader = jinja2.PackageLoader("results", "templates")
+    common: dict[str, Any] = {
+        "loader": loader,
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+    }
+    if fmt == "html":
+        env = jinja2.Environment(autoescape=True, **common)
+        env.filters["svg"] = render_svg
+    else:
+        env = jinja2.Environment(autoescape=False, finalize=markdown_text, **common)
+    env.filters["when"] = when
+    env.globals.update(
+        uses=USES,
+        use_words=USE_WORDS,
+        states=STATE_ORDER,
+        state_meanings=STATE_MEANINGS,
+        state_colours=STATE_COLOURS,
+        change_words=CHANGE_WORDS,
+    )
+    return env
+
+
+def write_report(
+    out: TextIO,
+    fmt: str,
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    *,
+    title: str | None = None,
+    tool_version: str = TOOL_VERSION,
+) -> int:
+    """Write the report of an audited crawl as ``html`` or ``markdown``; returns the site count."""
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown report format {fmt!r} (one of {', '.join(FORMATS)})")
+    template = _environment(fmt).get_template("report.html.j2" if fmt == "html" else "report.md.j2")
+    count = 0
+
+    def counted(rows: Iterator[SiteRow]) -> Iterator[SiteRow]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with snapshot(db):
+        report = build_report(
+            db,
+            crawl_id,
+            title=title or f"AI training opt-outs: crawl {crawl_id}",
+            tool_version=tool_version,
+        )
+        for chunk in template.generate(report=report, rows=counted(site_rows(db, crawl_id))):
+            out.write(chunk)
+    return count
+
+
+def format_for(path: str | None, fmt: str | None) -> str:
+    """The format asked for, else the one the output file's suffix names, else HTML."""
+    if fmt:
+        return fmt
+    if path and path.lower().endswith((".md", ".markdown")):
+        return "markdown"
+    return "html"
