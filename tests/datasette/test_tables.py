@@ -28,7 +28,7 @@ TABLES = (
     "site_status",
     "bodies",
 )
-HIDDEN = ("bodies", "_sqlite_migrations", "sqlite_sequence")
+HIDDEN = ("bodies", "_sqlite_migrations", "sqlite_sequence", "webhook_deliveries")
 
 
 def test_the_list_covers_every_table_and_view(audited_db: Path) -> None:
