@@ -11,7 +11,7 @@ import csv
 import json
 import logging
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +26,7 @@ from audits.agents import Registry, load_registry
 from crawler.seeds import normalise_origin
 from crawler.storage import StorageError, open_db
 from optout_cli.crawl import crawl_settings, run_crawl
+from optout_cli.options import network_options, parse_settings
 from results.derive import audit_crawl
 from results.export import export_site
 
@@ -78,16 +79,6 @@ def origin_of(url: str) -> str:
         raise ValueError("has no host")
     # Only the origin counts: robots.txt and the other policy files apply to the whole site.
     return normalise_origin(f"{parts.scheme}://{parts.netloc}" if text else text)
-
-
-def _parse_sets(pairs: Iterable[str]) -> dict[str, str]:
-    out = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
-        out[name.strip()] = value
-    return out
 
 
 def check_site(
@@ -292,25 +283,12 @@ def render_report(
 @click.argument("url")
 @click.option("--json", "as_json", is_flag=True, help="Print the site's full result as JSON.")
 @click.option("--render", is_flag=True, help="Also render pages in Chromium (for JS-set tags).")
-@click.option("--proxy", metavar="URL", help="Send every request through this HTTP proxy.")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Allow private and loopback addresses (sites on your own network, the sample web).",
-)
+@network_options("Any Scrapy or OPTOUT_* setting for the crawl, e.g. -s DOWNLOAD_TIMEOUT=10.")
 @click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Keep the evidence in this SQLite file (default: a temporary file, deleted after).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Any Scrapy or OPTOUT_* setting, as for `optout crawl`.",
 )
 def check(
     url: str,
@@ -340,7 +318,7 @@ def check(
         "OPTOUT_RENDER": render or None,
         "OPTOUT_PROXY": proxy,
         "OPTOUT_ALLOW_PRIVATE": allow_private or None,
-        **_parse_sets(extra),
+        **parse_settings(extra),
     }
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:

@@ -19,6 +19,7 @@ from crawler.items import FetchRecord, SiteDone
 from crawler.seeds import SeedError, read_seeds
 from crawler.storage import StorageError, open_db
 from optout_cli.lock import DbLock, DbLockedError
+from optout_cli.options import network_options, parse_settings
 from results.webhook import WebhookError, deliver, take_webhook_settings
 
 
@@ -117,20 +118,7 @@ def run_crawl(settings: Settings, *, total: int, console: Console, show_progress
     help="Continue the last interrupted crawl in --db instead of starting a new one.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Visit only the first N seeds.")
-@click.option("--proxy", metavar="URL", help="Send every request through this HTTP proxy.")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Allow private and loopback addresses (for the sample web and tests only).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.",
-)
+@network_options("Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.")
 @click.option("--no-audit", is_flag=True, help="Do not run `optout audit` after the crawl.")
 @click.option(
     "--webhook",
@@ -186,11 +174,7 @@ def crawl(
         "OPTOUT_ALLOW_PRIVATE": allow_private or None,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
     }
-    for pair in extra:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
-        overrides[name.strip()] = value
+    overrides.update(parse_settings(extra))
     try:
         hook = take_webhook_settings(webhook, overrides)
     except WebhookError as err:

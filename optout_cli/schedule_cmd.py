@@ -40,6 +40,7 @@ from crawler.seeds import SeedError
 from crawler.storage import StorageError, open_db
 from optout_cli.crawl import count_seeds
 from optout_cli.lock import DbLock, DbLockedError
+from optout_cli.options import network_options, parse_settings
 
 log = logging.getLogger("optout.schedule")
 
@@ -399,10 +400,8 @@ def crawl_arguments(proxy: str | None, allow_private: bool, extra: tuple[str, ..
     args = ["--proxy", proxy] if proxy else []
     if allow_private:
         args.append("--allow-private")
+    parse_settings(extra)  # refuses a malformed pair before any crawl starts
     for pair in extra:
-        name, sep, _ = pair.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"expected NAME=VALUE, got {pair!r}", param_hint="-s")
         args += ["-s", pair]
     return args
 
@@ -425,20 +424,7 @@ def crawl_arguments(proxy: str | None, allow_private: bool, extra: tuple[str, ..
     metavar="'M H DOM MON DOW'",
     help="Crawl at these crontab times (local time), e.g. '0 3 * * 1'.",
 )
-@click.option("--proxy", metavar="URL", help="Send every request through this HTTP proxy.")
-@click.option(
-    "--allow-private",
-    is_flag=True,
-    help="Allow private and loopback addresses (for the sample web and tests only).",
-)
-@click.option(
-    "-s",
-    "--set",
-    "extra",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Any Scrapy or OPTOUT_* setting, passed on to every crawl.",
-)
+@network_options("Any Scrapy or OPTOUT_* setting, passed on to every crawl.")
 @click.option("--run-now", is_flag=True, help="Run the first crawl at once.")
 @click.option("--max-runs", type=click.IntRange(min=1), help="Stop after N runs.")
 def schedule(
