@@ -86,7 +86,7 @@ class SampleWeb:
         """
         sites = dict(self._server.base_sites)
         if name is not None:
-            sites.update(load_variant(name))
+            sites.update(load_variant(name, self._server.base_sites))
         self._server.sites = sites
 
     @property

@@ -11,7 +11,7 @@ import json
 import mimetypes
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
@@ -196,12 +196,26 @@ def variant_names() -> list[str]:
     return sorted(p.name for p in VARIANTS_DIR.iterdir() if p.is_dir())
 
 
-def load_variant(name: str) -> dict[str, Site]:
-    """The sites of one variant, by host name; a clear error for an unknown name."""
+def load_variant(name: str, base: Mapping[str, Site] | None = None) -> dict[str, Site]:
+    """The sites a variant changes, by host name: each is its base site with the files under
+    ``variants/<name>/<host>/files/`` served in place of (or beside) the base files."""
     folder = VARIANTS_DIR / name
     if not folder.is_dir():
         raise SiteError(f"no sample-web variant {name!r}; there are: {', '.join(variant_names())}")
-    return load_sites(folder)
+    sites = base if base is not None else load_sites()
+    changed: dict[str, Site] = {}
+    for host_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        site = sites.get(host_dir.name)
+        if site is None:
+            raise SiteError(f"{host_dir}: the variant changes a site that does not exist")
+        files_dir = host_dir / "files"
+        overlay = {
+            "/" + path.relative_to(files_dir).as_posix(): path
+            for path in sorted(files_dir.rglob("*"))
+            if path.is_file()
+        }
+        changed[site.host] = replace(site, files={**site.files, **overlay})
+    return changed
 
 
 def load_site(folder: Path) -> Site:
