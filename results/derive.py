@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -390,17 +390,6 @@ def _write_pages(rows: _Rows, base: dict[str, Any], audit: SiteAudit) -> None:
                 "directives": _json(sorted(page.directives())),
             },
         )
-
-
-def iter_reports(
-    db: sqlite_utils.Database, crawl_id: int, origins: Iterable[str] | None = None
-) -> Iterable[dict[str, Any]]:
-    """The stored per-site reports of an audited crawl, in origin order."""
-    sql = "SELECT report FROM site_summary WHERE crawl_id = ? ORDER BY origin"
-    for (report,) in db.execute(sql, [crawl_id]):
-        data = json.loads(report)
-        if origins is None or data["origin"] in set(origins):
-            yield data
 
 
 def audited(db: sqlite_utils.Database, crawl_id: int) -> bool:
