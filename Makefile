@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench clean chromium demo
+.PHONY: setup test lint format typecheck bench clean chromium demo fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ demo: setup
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/robots_corpus.py
+
+# Coverage-guided fuzzing of the robots.txt and image parsers (not in CI; see fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	mkdir -p fuzz/corpus/robots fuzz/corpus/images
+	$(BIN)/python fuzz/robots_target.py -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/robots tests/fixtures/robots
+	$(BIN)/python fuzz/images_target.py -max_total_time=$(FUZZ_SECONDS) fuzz/corpus/images tests/fixtures/images
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,10 @@ FetchKind = Literal[
     "page",
     "home",
     "image",
+    "image-tail",
+    "original",
+    "profile",
+    "artwork",
     "tos",
     "license",
     "sitemap",
@@ -69,6 +73,12 @@ class SiteEvidence:
 
     origin: str
     fetches: tuple[Fetch, ...] = field(default_factory=tuple)
+    kind: str | None = None
+    """The seed's kind of site (``platform``, ``creator-site``, …), when known."""
+    profile_pattern: str | None = None
+    """For platforms, the seed's path pattern of creator profiles (``/u/*``)."""
+    artwork_pattern: str | None = None
+    """For platforms, the seed's path pattern of single works (``/u/*/art/*``)."""
 
     def of_kind(self, *kinds: FetchKind) -> tuple[Fetch, ...]:
         return tuple(f for f in self.fetches if f.kind in kinds)

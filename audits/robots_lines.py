@@ -114,9 +114,10 @@ def decode_body(body: bytes | str) -> DecodedBody:
                 data = data[len(prefix) :]
                 had_bom = True
                 break
-    binary = data.count(0) > 0 and encoding == "utf-8"
     text = data.decode(encoding, "replace")
     errors = text.count("\ufffd") - data.decode(encoding, "ignore").count("\ufffd")
+    # NUL characters, whether NUL bytes in UTF-8 or U+0000 in a UTF-16 file, are dropped alike.
+    binary = "\x00" in text
     if binary:
         text = text.replace("\x00", "")
     return DecodedBody(text, truncated, had_bom, errors, encoding, binary)

@@ -125,10 +125,12 @@ def tdm_from_html(html: str | bytes) -> TdmProperties:
     findings: list[Finding] = []
     metas = parsel.Selector(text=text, type="html").xpath("//meta[@name]")
     for meta in metas[:MAX_META_TAGS]:
-        name = (meta.attrib.get("name") or "").strip().lower()
+        # lxml's own get(): parsel's .attrib copies every attribute and raises on names that
+        # hold control characters, which a hostile page can write.
+        name = (meta.root.get("name") or "").strip().lower()
         if name not in ("tdm-reservation", "tdm-policy"):
             continue
-        content = (meta.attrib.get("content") or "").strip()
+        content = (meta.root.get("content") or "").strip()
         if not meta.xpath("ancestor::head"):
             msg = f'<meta name="{name}"> is outside <head>; agents read <head> only (§4.2)'
             findings.append(
