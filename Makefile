@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench clean chromium demo fuzz
+.PHONY: setup test lint format typecheck bench bench-robots bench-datasette wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP) chromium
+setup: $(STAMP) chromium redis
 
 # Rendering uses Debian's Chromium (Playwright cannot download its own browser here).
 chromium:
@@ -24,10 +24,31 @@ chromium:
 		echo "Chromium not found and not root: install the 'chromium' package for rendering"; \
 	fi
 
+# Distributed crawls (docs/scaling.md) and their tests use Debian's Redis server; the tests
+# start their own on loopback, so the package's service is not needed.
+redis:
+	@if command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's redis-server for distributed crawls"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	else \
+		echo "redis-server not found and not root: install the 'redis-server' package for workers"; \
+	fi
+
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The hostile web (sampleweb/hostile): bombs, floods, hangs, redirect traps, planted script.
+# Part of `make test` too; CHAOS_LONG=1 adds the long variants (full slow drips, long hangs).
+chaos: setup
+	$(BIN)/pytest tests/chaos
+
+# Crashes (kill -9), a full disk and reading while a crawl writes; part of `make test` too.
+# The disk-full tests mount a small tmpfs when run as root, else limit file sizes.
+faults: setup
+	$(BIN)/pytest tests/faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -44,8 +65,29 @@ typecheck: $(STAMP)
 demo: setup
 	$(BIN)/optout demo
 
-bench: $(STAMP)
+# Each benchmark also runs alone: make bench-robots, make bench-datasette.
+bench: bench-robots bench-datasette
+
+bench-robots: $(STAMP)
 	$(BIN)/python benchmarks/robots_corpus.py
+
+# Datasette over generated databases of 100,000 and 1,000,000 sites, loaded with wrk; the
+# databases are kept in benchmarks/.cache/ (about 1.8 and 17 GB) and made again only when
+# the generator or the schema changes. Report: benchmarks/results/datasette.{md,json}.
+BENCH_SIZES ?= 100000,1000000
+bench-datasette: $(STAMP) wrk
+	$(BIN)/python benchmarks/datasette_load.py --sizes $(BENCH_SIZES)
+
+# The load tool of bench-datasette: Debian's wrk.
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's wrk for the Datasette benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	else \
+		echo "wrk not found and not root: install the 'wrk' package for make bench-datasette"; \
+		exit 1; \
+	fi
 
 # Coverage-guided fuzzing of the robots.txt and image parsers (not in CI; see fuzz/README.md).
 FUZZ_SECONDS ?= 60

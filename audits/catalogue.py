@@ -6,7 +6,9 @@ from audits import (
     aipref,
     aitxt,
     botwall,
+    builders,
     content_signal,
+    images,
     llms_txt,
     robots_access,
     robots_audit,
@@ -15,6 +17,7 @@ from audits import (
     robots_parse_findings,
     rsl,
     site_contributions,
+    stripping,
     tdmrep,
     tdmrep_layers,
     x_robots_tag,
@@ -37,6 +40,9 @@ _MODULES = (
     botwall,
     llms_txt,
     site_contributions,
+    builders,
+    stripping,
+    images,
 )
 
 

@@ -83,7 +83,7 @@ def robots_access(
         found = (make_finding(CODES, code, message, evidence=str(status or error)),) if code else ()
         return RobotsAccess(state, crawler, audit, status, found)
 
-    if redirects > MAX_REDIRECTS or error == "too-many-redirects":
+    if redirects > MAX_REDIRECTS or error in ("too-many-redirects", "redirect-loop"):
         return outcome(
             "unavailable",
             "robots-too-many-redirects",

@@ -11,8 +11,16 @@ from audits import INTERPRETER_VERSION
 from audits.agents import Registry, load_registry
 from audits.aitxt import AiTxt, parse_aitxt
 from audits.botwall import BotWall, detect_bot_wall, finding_for
+from audits.builders import (
+    BuilderDetection,
+    OptOutAuthor,
+    builder_findings,
+    detect_builder,
+    opt_out_authors,
+)
 from audits.evidence import Fetch, SiteEvidence
 from audits.findings import Finding
+from audits.image_signals import image_contributions, image_findings
 from audits.llms_txt import LlmsTxt, parse_llms_txt
 from audits.page_signals import PageSignals, page_signals
 from audits.robots import AgentTable, RobotsTxt, parse_robots
@@ -21,6 +29,8 @@ from audits.robots_audit import Authorship, agent_verdicts, authorship, robots_f
 from audits.rsl import check_license_url, parse_rsl_document
 from audits.rsl_contributions import rsl_contributions
 from audits.site_contributions import contributions, site_findings
+from audits.site_images import SiteImage, site_images
+from audits.stripping import stripping_findings
 from audits.tdmrep import TdmrepFile, parse_tdmrep_json
 from audits.uses import USES, EvidenceRef, Use, UseVerdict, combine
 
@@ -52,19 +62,31 @@ class SiteAudit:
     findings: tuple[LocatedFinding, ...]
     registry_version: str
     interpreter_version: str = INTERPRETER_VERSION
+    builder: BuilderDetection | None = None
+    """The site builder or host the site runs on (audits/builders.py)."""
+    opt_out_authors: tuple[OptOutAuthor, ...] = ()
+    """Who most likely set each mechanism that reserves a use: builder toggle, CDN, template
+    or by hand."""
+    images: tuple[SiteImage, ...] = ()
+    """The sampled images read for embedded metadata (IPTC, C2PA/CAWG), with their uses."""
 
     def verdict(self, use: Use) -> UseVerdict:
         return next(v for v in self.verdicts if v.use == use)
 
 
-def robots_paths(evidence: SiteEvidence, limit: int = 4) -> tuple[str, ...]:
-    """``/`` and the paths of up to ``limit`` sampled content pages (what verdicts cover)."""
+def robots_paths(evidence: SiteEvidence, pages: int = 3, images: int = 2) -> tuple[str, ...]:
+    """``/``, up to ``pages`` sampled page paths and ``images`` image paths: what the verdicts
+    cover. Images get their own share so a block on an image folder (``Disallow: /images/``)
+    is seen however many pages were sampled."""
     paths = ["/"]
-    for fetch in evidence.of_kind("page", "image"):
-        if fetch.path not in paths:
-            paths.append(fetch.path)
-        if len(paths) > limit:
-            break
+    for kinds, limit in ((("page", "profile", "artwork"), pages), (("image", "original"), images)):
+        taken = 0
+        for fetch in evidence.of_kind(*kinds):
+            if taken >= limit:
+                break
+            if fetch.path not in paths:
+                paths.append(fetch.path)
+                taken += 1
     return tuple(paths)
 
 
@@ -163,6 +185,10 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
     for fetch, document in licences:
         keep(document.findings, fetch)
     parts.items.extend(rsl_contributions(licences))
+    images = site_images(evidence)
+    parts.items.extend(image_contributions(images))
+    located += (LocatedFinding(f, ref) for f, ref in image_findings(images))
+    located += (LocatedFinding(f, ref) for f, ref in stripping_findings(images))
     use_verdicts = tuple(
         combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
         for use in USES
@@ -174,6 +200,11 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
         if key not in combined:
             combined.add(key)
             located.append(LocatedFinding(finding, ref))
+    builder = detect_builder(evidence, robots=robots, pages=pages)
+    keep(builder_findings(builder), robots_fetch)
+    authors = opt_out_authors(
+        use_verdicts, builder=builder, authorship=author, robots=robots, aitxt=aitxt
+    )
     return SiteAudit(
         origin=evidence.origin,
         robots_access=access,
@@ -187,6 +218,9 @@ def audit_site(evidence: SiteEvidence, registry: Registry | None = None) -> Site
         verdicts=use_verdicts,
         findings=tuple(located),
         registry_version=registry.version,
+        builder=builder,
+        opt_out_authors=authors,
+        images=images,
     )
 
 

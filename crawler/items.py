@@ -55,6 +55,10 @@ class SiteDone:
     fetches: int
     errors: int
     finished_at: str
+    profile_candidates: int | None = None
+    """Platforms: the distinct profiles found (the population the sample is drawn from)."""
+    profiles_sampled: int | None = None
+    """Platforms: how many profiles were drawn for fetching."""
 
 
 @dataclass

@@ -8,12 +8,14 @@ challenge page as a policy.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 from scrapy import Request
 from scrapy import exceptions as scrapy_exceptions
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
@@ -27,10 +29,16 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+MAX_HEADER_PAIRS = 1000
+"""Header pairs kept per response: a flood of thousands is stored as its first thousand."""
+
+
 def _headers(response: Response) -> list[tuple[str, str]]:
     pairs = []
     for name, values in response.headers.items():
         for value in values:
+            if len(pairs) >= MAX_HEADER_PAIRS:
+                return pairs
             pairs.append((name.decode("latin-1"), value.decode("latin-1")))
     return pairs
 
@@ -131,24 +139,44 @@ _CLASSES: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 
 
 def classify_failure(failure: Failure) -> tuple[str, str]:
-    """(error class, message): dns, connect, timeout, tls, too-many-redirects, size-limit,
-    connection, private-address, ignored or other."""
+    """(error class, message): dns, connect, timeout, tls, too-many-redirects, redirect-loop,
+    bad-redirect, size-limit, connection, private-address, ignored or other."""
     value = failure.value
     message = str(value)[:500] or type(value).__name__
-    text = repr(value).lower()
-    if "ssl" in text or "tls" in text or "certificate" in text:
+    # URLs are left out of the TLS test: a host named "tls-…" or "classless" is no TLS error.
+    text = _URL.sub("", repr(value)).lower()
+    if not isinstance(value, PrivateAddressBlocked) and (
+        "ssl" in text or "tls" in text or "certificate" in text
+    ):
         return "tls", message
     for types, name in _CLASSES:
         if isinstance(value, types):
             return name, message
+    lowered = message.lower()
+    if isinstance(value, HttpError) and 300 <= value.response.status < 400:
+        location = value.response.headers.get(b"Location", b"").decode("latin-1")
+        return "bad-redirect", f"redirect to a location that is not http(s): {location[:400]}"
+    if isinstance(value, ValueError) and "scheme" in lowered:
+        return "bad-redirect", message  # Scrapy refused the Location as a URL
     if isinstance(value, IgnoreRequest):
         if "redirection" in message:
-            return "too-many-redirects", message
-        if "max size" in message or "maxsize" in message or "larger than" in message:
+            return _redirect_class(failure), message
+        if "max size" in lowered or "maxsize" in lowered or "larger than" in lowered:
             return "size-limit", message
         return "ignored", message
-    if "timeout" in type(value).__name__.lower() or "timed out" in message.lower():
+    if "timeout" in type(value).__name__.lower() or "timed out" in lowered:
         return "timeout", message
-    if "maxsize" in message.lower() or "max size" in message.lower():
+    if "maxsize" in lowered or "max size" in lowered:
         return "size-limit", message
     return "other", message
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\">]*", re.IGNORECASE)
+
+
+def _redirect_class(failure: Failure) -> str:
+    """``redirect-loop`` when the chain comes back to a URL it has been at, else
+    ``too-many-redirects``."""
+    request = getattr(failure, "request", None)
+    chain = list(request.meta.get("redirect_urls", [])) + [request.url] if request else []
+    return "redirect-loop" if len(set(chain)) < len(chain) else "too-many-redirects"

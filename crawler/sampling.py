@@ -7,6 +7,8 @@ home page gives the same sample.
 
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +47,12 @@ class Link:
     text: str
 
 
+def _selector(body: bytes, kind: str) -> Selector:
+    """A bounded parsel selector; text rather than body, because parsel refuses an empty body
+    (a site can serve an empty 200 page) and bad bytes become U+FFFD either way."""
+    return Selector(text=body[:MAX_HTML].decode("utf-8", "replace"), type=kind)
+
+
 def _same_site(url: str, origin: str) -> bool:
     host = urlsplit(url).hostname or ""
     base = urlsplit(origin).hostname or ""
@@ -61,10 +69,10 @@ def _absolute(href: str, base: str) -> str | None:
 
 def page_links(html: bytes, base_url: str) -> list[Link]:
     """Every ``<a href>`` of a page, absolute, in order, bounded."""
-    selector = Selector(body=html[:MAX_HTML], type="html")
+    selector = _selector(html, "html")
     links = []
     for anchor in selector.css("a[href]")[:MAX_LINKS]:
-        url = _absolute(anchor.attrib.get("href", ""), base_url)
+        url = _absolute(anchor.root.get("href", ""), base_url)
         if url:
             links.append(Link(url, " ".join(anchor.css("::text").getall()).strip()[:200]))
     return links
@@ -98,14 +106,14 @@ def choose_pages(
 
 def image_urls(html: bytes, base_url: str, limit: int) -> list[str]:
     """Artwork images of a page: ``og:image``, then ``<img>`` (largest ``srcset`` entry)."""
-    selector = Selector(body=html[:MAX_HTML], type="html")
+    selector = _selector(html, "html")
     found: list[str] = []
     candidates = selector.css('meta[property="og:image"]::attr(content)').getall()
     for img in selector.css("img")[:MAX_LINKS]:
-        srcset = img.attrib.get("srcset", "")
+        srcset = img.root.get("srcset", "")
         if srcset:
             candidates.append(_largest(srcset))
-        candidates.append(img.attrib.get("src", ""))
+        candidates.append(img.root.get("src", ""))
     for raw in candidates:
         url = _absolute(raw, base_url)
         if url and url not in found and not url.startswith("data:"):
@@ -142,7 +150,7 @@ def sitemap_page_urls(body: bytes, limit: int = 200) -> list[str]:
 
     Read with parsel in XML mode; namespaces are removed so both sitemap schemas work.
     """
-    selector = Selector(body=body[:MAX_HTML], type="xml")
+    selector = _selector(body, "xml")
     selector.remove_namespaces()
     return [u.strip() for u in selector.xpath("//url/loc/text()").getall()[:limit] if u.strip()]
 
@@ -155,11 +163,132 @@ def rsl_links(link_headers: list[str], html: bytes, base_url: str) -> list[str]:
         for link in links_with_rel(link_headers, "license")
         if link.media_type == RSL_MEDIA_TYPE
     ]
-    selector = Selector(body=html[:MAX_HTML], type="html")
+    selector = _selector(html, "html")
     for element in selector.css("link[href]")[:MAX_LINKS]:
-        rels = element.attrib.get("rel", "").lower().split()
-        if "license" in rels and element.attrib.get("type", "").lower() == RSL_MEDIA_TYPE:
-            url = _absolute(element.attrib["href"], base_url)
+        rels = element.root.get("rel", "").lower().split()
+        if "license" in rels and element.root.get("type", "").lower() == RSL_MEDIA_TYPE:
+            url = _absolute(element.root.get("href", ""), base_url)
             if url:
                 found.append(url)
     return list(dict.fromkeys(found))
+
+
+# -- platforms: a seeded random sample of creator profiles and artworks -------------------------
+
+MAX_CANDIDATES = 20_000
+_LISTING_PATH = re.compile(
+    r"^/(?:artists|explore|browse|creators|people|members|directory|discover|profiles|users)"
+    r"(?:/page/\d{1,6})?(?:/|\.html?)?$",
+    re.IGNORECASE,
+)
+_PAGE_QUERY = re.compile(r"(?:^|&)(?:page|p)=\d{1,6}(?:&|$)", re.IGNORECASE)
+
+
+def _matches(path: str, pattern: str | None) -> bool:
+    return bool(pattern) and fnmatchcase(path, pattern or "")
+
+
+def _normal(url: str) -> str:
+    """A URL without fragment, with a canonical query and no trailing slash (so ``/u/anna``
+    and ``/u/anna/`` count once)."""
+    parts = urlsplit(canonicalize_url(url))
+    path = parts.path.rstrip("/") or "/"
+    return parts._replace(path=path, fragment="").geturl()
+
+
+def is_listing(
+    url: str, origin: str, profile_pattern: str | None, artwork_pattern: str | None
+) -> bool:
+    """Whether a link looks like a platform's list of creators (``/artists``, ``/explore``,
+    ``/browse``, ``/creators``, ``/people``, … or a ``?page=N`` page of one)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if not _same_site(url, origin) or _SKIP.search(url):
+        return False
+    if _matches(path, profile_pattern) or _matches(path, artwork_pattern):
+        return False
+    return bool(_LISTING_PATH.match(path) or (path != "/" and _PAGE_QUERY.search(parts.query)))
+
+
+def listing_pages(
+    links: Iterable[str],
+    origin: str,
+    limit: int,
+    profile_pattern: str | None,
+    artwork_pattern: str | None,
+) -> list[str]:
+    """Up to ``limit`` listing pages among a page's links, in page order, without repeats."""
+    found: list[str] = []
+    for url in links:
+        key = _normal(url)
+        if key not in found and is_listing(url, origin, profile_pattern, artwork_pattern):
+            found.append(key)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def profile_of(
+    url: str, origin: str, profile_pattern: str, artwork_pattern: str | None
+) -> str | None:
+    """The creator profile a same-site link belongs to: the link itself when it matches the
+    profile pattern (and not the artwork pattern), else the shortest leading part of its path
+    that does (``/u/anna/art/3`` -> ``/u/anna`` for ``/u/*``); None for other links."""
+    if not _same_site(url, origin) or _SKIP.search(url) or _IMAGE_EXT.search(url):
+        return None
+    parts = urlsplit(_normal(url))
+    path = parts.path
+    if _matches(path, profile_pattern) and not _matches(path, artwork_pattern):
+        return parts.geturl()
+    segments = path.split("/")
+    for end in range(2, min(len(segments), 12)):
+        prefix = "/".join(segments[:end])
+        if _matches(prefix, profile_pattern) and not _matches(prefix, artwork_pattern):
+            return parts._replace(path=prefix, query="").geturl()
+    return None
+
+
+def profile_candidates(
+    urls: Iterable[str], origin: str, profile_pattern: str, artwork_pattern: str | None
+) -> set[str]:
+    """The distinct profile URLs that links (page links or sitemap entries) lead to."""
+    found: set[str] = set()
+    for url in urls:
+        profile = profile_of(url, origin, profile_pattern, artwork_pattern)
+        if profile is not None:
+            found.add(profile)
+            if len(found) >= MAX_CANDIDATES:
+                break
+    return found
+
+
+def seeded_random(seed: str, scope: str) -> random.Random:
+    """A random generator fixed by the seed string and a scope (an origin or a profile URL).
+
+    Python's ``hash()`` of a string changes with every process, so the scope is hashed with
+    SHA-256: re-runs and resumed crawls draw the same sample.
+    """
+    digest = hashlib.sha256(f"{seed}\n{scope}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def draw_sample(candidates: Iterable[str], size: int, seed: str, scope: str) -> list[str]:
+    """``min(size, population)`` candidates, drawn at random but fixed by seed and scope."""
+    population = sorted(set(candidates))
+    return seeded_random(seed, scope).sample(population, max(0, min(size, len(population))))
+
+
+def artwork_links(
+    links: Iterable[str], profile: str, artwork_pattern: str | None, size: int, seed: str
+) -> list[str]:
+    """A seeded sample of the artwork pages a profile page links to (same site); the
+    creator's own (under the profile's path) when there are any, not "more from others"."""
+    if not artwork_pattern:
+        return []
+    found = {
+        _normal(url)
+        for url in links
+        if _same_site(url, profile) and _matches(urlsplit(url).path, artwork_pattern)
+    }
+    own = {url for url in found if url.startswith(_normal(profile) + "/")}
+    return draw_sample(own or found, size, seed, profile)

@@ -154,3 +154,198 @@ SCHEMA_WEBHOOKS: Final = (
     seconds REAL
 )""",
 )
+
+
+# Every column of a robots.txt verdict but its key (crawl, origin, agent, path): what two
+# agents must share for one to be stored as the other (results.robots_rows).
+ROBOTS_OUTCOME_COLUMNS: Final = (
+    "allowed",
+    "matched",
+    "group_lines",
+    "group_text",
+    "rule_line",
+    "rule_text",
+    "protego_allowed",
+    "google_allowed",
+    "fetch_id",
+)
+# The agent's own row where it has one, else the `*` row of its site and path.
+_EXPANDED: Final = ",\n        ".join(
+    f"CASE WHEN o.agent IS NULL THEN w.{c} ELSE o.{c} END AS {c}" for c in ROBOTS_OUTCOME_COLUMNS
+)
+
+SCHEMA_SCALE: Final = (
+    # robots.txt verdicts are stored compactly (results.robots_rows): a `*` row per site and
+    # path plus the agents whose verdict differs from it; the view of the old name gives every
+    # registry agent its row again. Rows written before this migration get a `*` row per site
+    # and path (any of their rows will do, as every agent there has a row of its own).
+    "ALTER TABLE robots_verdicts RENAME TO robots_verdict_rows",
+    """INSERT INTO robots_verdict_rows
+        SELECT crawl_id, origin, '*', path, allowed, matched, group_lines, group_text,
+               rule_line, rule_text, protego_allowed, google_allowed, fetch_id
+        FROM robots_verdict_rows GROUP BY crawl_id, origin, path""",
+    # One join rather than a UNION, so that SQLite moves a query's conditions on crawl, origin
+    # and path into the view and reads the `*` rows by primary key.
+    f"""CREATE VIEW robots_verdicts AS
+        SELECT w.crawl_id AS crawl_id, w.origin AS origin, a.token AS agent, w.path AS path,
+        {_EXPANDED}
+        FROM robots_verdict_rows w JOIN agents a
+        LEFT JOIN robots_verdict_rows o ON o.crawl_id = w.crawl_id AND o.origin = w.origin
+            AND o.agent = a.token AND o.path = w.path
+        WHERE w.agent = '*'""",
+    # Indexes for the pages and canned queries over one crawl of many sites (see
+    # tests/datasette/test_query_plans.py and benchmarks/datasette_load.py).
+    "CREATE INDEX robots_verdict_rows_path ON robots_verdict_rows (crawl_id, path, agent, allowed)",
+    "CREATE INDEX site_summary_origin ON site_summary (origin, crawl_id)",
+    "CREATE INDEX site_summary_train_origin ON site_summary (crawl_id, train, origin)",
+    # opted_out lists reserved before partial: train descending, then origin.
+    "CREATE INDEX site_summary_train_desc ON site_summary (crawl_id, train DESC, origin)",
+    "CREATE INDEX site_summary_kind ON site_summary (crawl_id, kind, train)",
+    "CREATE INDEX site_summary_country ON site_summary (crawl_id, country)",
+    "CREATE INDEX site_summary_kind_origin ON site_summary (kind, origin, crawl_id)",
+    "CREATE INDEX contributions_use ON contributions (crawl_id, use, mechanism, effect, origin)",
+    # Covers one site's contributions, so the planner never prefers contributions_use for them.
+    "DROP INDEX contributions_site",
+    "CREATE INDEX contributions_site ON contributions (crawl_id, origin, use, mechanism, effect)",
+    "CREATE INDEX findings_severity ON findings (crawl_id, severity, origin, code, line)",
+    "CREATE INDEX findings_code_severity ON findings (crawl_id, code, severity, origin)",
+    "CREATE INDEX site_verdicts_conflict ON site_verdicts (crawl_id, conflict, origin, use)",
+    "CREATE INDEX changes_origin ON changes (origin, crawl_id)",
+    "CREATE INDEX changes_subject ON changes (crawl_id, origin, subject)",
+    "CREATE INDEX sites_kind ON sites (kind)",
+    "CREATE INDEX sites_profile_pattern ON sites (profile_pattern)",
+    # Per crawl and agent, the sites whose robots.txt blocks the agent at /: what the landing
+    # page and the most/least-blocked queries show, summed once by the audit (AGENT_COUNTS)
+    # because summing the expanded view over a million sites takes minutes.
+    """CREATE TABLE agent_counts (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        agent TEXT NOT NULL,
+        sites_blocking INTEGER NOT NULL,
+        sites_known INTEGER NOT NULL,
+        PRIMARY KEY (crawl_id, agent)
+    )""",
+    # Per crawl, finding code and severity: how many sites and findings, with an example
+    # message (findings_by_code); counting a million sites' findings takes seconds.
+    """CREATE TABLE finding_counts (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        sites INTEGER NOT NULL,
+        findings INTEGER NOT NULL,
+        example_message TEXT,
+        PRIMARY KEY (crawl_id, code, severity)
+    )""",
+)
+
+AGENT_COUNTS: Final = """
+INSERT INTO agent_counts (crawl_id, agent, sites_blocking, sites_known)
+WITH star AS (
+    SELECT coalesce(sum(allowed = 0), 0) AS blocking, count(allowed) AS known
+    FROM robots_verdict_rows WHERE crawl_id = :crawl AND path = '/' AND agent = '*'
+),
+own AS (
+    SELECT o.agent, sum(o.allowed = 0) - coalesce(sum(w.allowed = 0), 0) AS blocking,
+        count(o.allowed) - count(w.allowed) AS known
+    FROM robots_verdict_rows o LEFT JOIN robots_verdict_rows w
+        ON w.crawl_id = o.crawl_id AND w.origin = o.origin AND w.agent = '*' AND w.path = o.path
+    WHERE o.crawl_id = :crawl AND o.path = '/' AND o.agent != '*'
+    GROUP BY o.agent
+)
+SELECT :crawl, a.token, star.blocking + coalesce(own.blocking, 0),
+    star.known + coalesce(own.known, 0)
+FROM agents a JOIN star LEFT JOIN own ON own.agent = a.token
+"""
+"""Fills ``agent_counts`` for one crawl (``:crawl``) from the compact rows: the ``*`` row's
+count, corrected by each agent's own rows (rows from before compaction count as they are)."""
+
+FINDING_COUNTS: Final = """
+INSERT INTO finding_counts (crawl_id, code, severity, sites, findings, example_message)
+WITH per_site AS (
+    SELECT code, severity, origin, count(*) AS n FROM findings
+    WHERE crawl_id = :crawl GROUP BY code, severity, origin
+),
+by_code AS (
+    SELECT code, severity, count(*) AS sites, sum(n) AS findings, min(origin) AS first_origin
+    FROM per_site GROUP BY code, severity
+)
+SELECT :crawl, c.code, c.severity, c.sites, c.findings,
+    (SELECT min(x.message) FROM findings x WHERE x.crawl_id = :crawl
+        AND x.origin = c.first_origin AND x.code = c.code AND x.severity = c.severity)
+FROM by_code c
+"""
+"""Fills ``finding_counts`` for one crawl (``:crawl``); the example is the first site's."""
+
+CRAWL_COUNTS: Final = (AGENT_COUNTS, FINDING_COUNTS)
+"""What the audit sums once per crawl, after writing the crawl's rows (each takes ``:crawl``)."""
+
+
+SCHEMA_PLATFORMS: Final = (
+    """CREATE TABLE images (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        url TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('displayed', 'original')),
+        page_url TEXT,
+        fetch_id INTEGER,
+        tail_fetch_id INTEGER,
+        format TEXT,
+        complete INTEGER,
+        data_mining_raw TEXT,
+        data_mining_code TEXT,
+        other_constraints TEXT,
+        c2pa_present INTEGER NOT NULL,
+        c2pa_validation TEXT,
+        c2pa_training TEXT,
+        c2pa_link TEXT,
+        reservations TEXT,
+        reserves_train INTEGER NOT NULL,
+        original_url TEXT,
+        stripped TEXT,
+        PRIMARY KEY (crawl_id, origin, kind, url)
+    )""",
+    """CREATE TABLE profiles (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        profile_url TEXT NOT NULL,
+        readable INTEGER NOT NULL,
+        opted_out_train INTEGER NOT NULL,
+        mechanisms TEXT,
+        rendered_only INTEGER NOT NULL,
+        pages INTEGER NOT NULL,
+        images INTEGER NOT NULL,
+        evidence TEXT,
+        PRIMARY KEY (crawl_id, origin, profile_url)
+    )""",
+    """CREATE TABLE platform_summary (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        name TEXT,
+        profiles INTEGER NOT NULL,
+        sampled INTEGER NOT NULL,
+        population INTEGER,
+        opted_out INTEGER NOT NULL,
+        share REAL,
+        ci_low REAL,
+        ci_high REAL,
+        offers_per_profile INTEGER NOT NULL,
+        mechanisms TEXT,
+        default_train TEXT NOT NULL,
+        rendered_only INTEGER NOT NULL,
+        renditions_compared INTEGER NOT NULL,
+        renditions_stripped INTEGER NOT NULL,
+        strips_metadata INTEGER NOT NULL,
+        stripped TEXT,
+        PRIMARY KEY (crawl_id, origin)
+    )""",
+    "ALTER TABLE site_summary ADD COLUMN builder TEXT",
+    "ALTER TABLE site_summary ADD COLUMN builder_name TEXT",
+    "ALTER TABLE site_summary ADD COLUMN builder_how TEXT",
+    "ALTER TABLE site_summary ADD COLUMN builder_offers_toggle INTEGER",
+    "ALTER TABLE site_summary ADD COLUMN builder_toggle INTEGER",
+    "ALTER TABLE site_summary ADD COLUMN opt_out_author TEXT",
+    "CREATE INDEX images_site ON images (crawl_id, origin)",
+    "CREATE INDEX images_code ON images (crawl_id, data_mining_code)",
+    "CREATE INDEX profiles_opted_out ON profiles (crawl_id, origin, opted_out_train)",
+    "CREATE INDEX platform_summary_strips ON platform_summary (crawl_id, strips_metadata)",
+    "CREATE INDEX site_summary_builder ON site_summary (crawl_id, builder, train)",
+)

@@ -30,6 +30,19 @@ OPTOUT_PAGE_SAMPLE = 4
 OPTOUT_IMAGE_SAMPLE = 4
 """Images taken from the home page; each sampled content page adds its first image."""
 OPTOUT_LICENSE_SAMPLE = 10
+
+# Platforms (seeds of kind "platform" with a profile_pattern): a seeded random sample of
+# creator profiles, see docs/crawler.md "Platforms: per-profile sampling".
+OPTOUT_PROFILE_SAMPLE = 20
+"""Profiles drawn per platform from the candidates found on the home page, listing pages and
+the first sitemap."""
+OPTOUT_ARTWORK_SAMPLE = 1
+"""Artwork pages drawn from each sampled profile page (by the seed's artwork_pattern)."""
+OPTOUT_SAMPLE_SEED = "optout"
+"""The sample is a pure function of this string, the origin and the sorted candidates."""
+OPTOUT_LISTING_PAGES = 5
+"""Listing pages (/artists, /explore, ?page=2, …) linked from the home page, read to find
+profiles."""
 OPTOUT_RENDER = False
 OPTOUT_DB = ""
 OPTOUT_RESUME = False
@@ -37,6 +50,15 @@ OPTOUT_PROXY = ""
 """An HTTP proxy every request goes through (the sample web is reached this way)."""
 OPTOUT_ALLOW_PRIVATE = False
 """Private, loopback and link-local addresses are refused unless this is on."""
+
+# Distributed crawls (docs/scaling.md): the ``optout-redis`` spider takes seeds from the
+# Redis queue at ``REDIS_URL`` (scrapy-redis's setting; not recorded with the crawl, as it
+# may hold a password).
+OPTOUT_REDIS_KEY = "optout"
+OPTOUT_WORKER = ""
+"""This worker's name in the queue; empty means host and process id."""
+OPTOUT_CRAWL_TOKEN = ""
+"""Set by ``optout crawl --redis``: tells the shared crawl from others of the same number."""
 
 # Per-kind body limits in bytes: what is kept for re-auditing. Each is one byte more than the
 # largest limit of the interpreters that read it (robots.txt 500 KiB, tdmrep.json and llms.txt
@@ -50,6 +72,13 @@ OPTOUT_IMAGE_MAXBYTES = 256 * 1024
 ROBOTSTXT_OBEY = False  # the spider obeys robots.txt itself, with RFC 9309's 5xx rule
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
+# Scrapy starts CONCURRENT_ITEMS asyncio tasks for the output of every response; ours yields a
+# handful of records and requests, so the default of 100 spends ~20% of the crawl's CPU on tasks
+# that never get an item (measured with benchmarks/crawl_bench.py).
+CONCURRENT_ITEMS = 8
+OPTOUT_SITES_IN_FLIGHT = 0
+"""Sites open at once at most (0: twice CONCURRENT_REQUESTS). A seed is read only when a site
+closes, so memory and Scrapy's scheduler queues are bounded by this, not by the seed list."""
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5

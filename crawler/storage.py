@@ -23,7 +23,13 @@ from sqlite_utils import Migrations
 
 from audits.evidence import Fetch, FetchKind, SiteEvidence
 from crawler.items import FetchRecord, SiteDone
-from crawler.schema_derived import SCHEMA_DERIVED, SCHEMA_WEBHOOKS
+from crawler.schema_derived import (
+    CRAWL_COUNTS,
+    SCHEMA_DERIVED,
+    SCHEMA_PLATFORMS,
+    SCHEMA_SCALE,
+    SCHEMA_WEBHOOKS,
+)
 
 CrawlStatus = Literal["running", "finished", "interrupted", "failed"]
 CRAWL_STATUSES: Final = frozenset(get_args(CrawlStatus))
@@ -42,6 +48,44 @@ SITE_FIELDS: Final = (
 
 class StorageError(Exception):
     """The database cannot be used as asked (not SQLite, unknown crawl, bad seed)."""
+
+
+_WRITE_FAILURES: Final = (
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_READONLY",
+    "SQLITE_CANTOPEN",
+)
+
+
+def is_write_failure(exc: sqlite3.Error) -> bool:
+    """Whether an error is the environment refusing a write (full disk, lock, I/O), not a bug."""
+    return str(getattr(exc, "sqlite_errorname", "")).startswith(_WRITE_FAILURES)
+
+
+def write_failure(
+    path: str | Path, exc: sqlite3.Error, again: str = "run the command again"
+) -> StorageError:
+    """A one-line StorageError saying why writing to the database failed and what to do.
+
+    SQLite reports a full disk as SQLITE_FULL, but a write refused with EFBIG (a file size
+    limit) or EIO only as a generic I/O error, so that one names the likely causes.
+    """
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name == "SQLITE_FULL":
+        why = "the disk is full"
+    elif name.startswith("SQLITE_IOERR"):
+        why = "a write failed (disk full, a file size limit or an I/O error)"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        why = "another process kept it locked"
+    else:
+        why = "SQLite refused the write"
+    return StorageError(
+        f"{path}: could not write the evidence database: {why} ({exc}). The write was rolled"
+        f" back and the database is intact; fix the cause and {again}"
+    )
 
 
 migrations = Migrations("optout")
@@ -144,6 +188,30 @@ def m003_webhook_deliveries(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m004_platform_sampling(db: sqlite_utils.Database) -> None:
+    """Per platform and crawl: how many profiles were found (the population) and sampled."""
+    db.execute("ALTER TABLE site_status ADD COLUMN profile_candidates INTEGER")
+    db.execute("ALTER TABLE site_status ADD COLUMN profiles_sampled INTEGER")
+
+
+@migrations()
+def m005_platforms_images(db: sqlite_utils.Database) -> None:
+    """Images, sampled platform profiles, per-platform summaries and site builder columns."""
+    for statement in SCHEMA_PLATFORMS:
+        db.execute(statement)
+
+
+@migrations()
+def m006_scale_indexes(db: sqlite_utils.Database) -> None:
+    """Compact robots.txt verdicts behind a view, and indexes for a million sites."""
+    for statement in SCHEMA_SCALE:
+        db.execute(statement)
+    for (crawl,) in db.execute("SELECT crawl_id FROM audits").fetchall():
+        for statement in CRAWL_COUNTS:
+            db.execute(statement, {"crawl": crawl})
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (or create) the evidence database in WAL mode, with every migration applied."""
     path = Path(path)
@@ -157,6 +225,8 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         db.close()
+        if is_write_failure(exc):
+            raise write_failure(path, exc) from exc
         raise StorageError(f"{path}: cannot be used as the evidence database ({exc})") from exc
     return db
 
@@ -189,12 +259,15 @@ def start_crawl(
     tool_version: str,
     interpreter_version: str,
     registry_version: str,
+    crawl_id: int | None = None,
 ) -> int:
-    """Record a new running crawl and return its id."""
+    """Record a new running crawl and return its id (``crawl_id``: a given id, as a worker's
+    shard takes the id of the shared crawl)."""
     cursor = db.execute(
-        "INSERT INTO crawls (started_at, status, seeds_source, settings, tool_version,"
-        " interpreter_version, registry_version) VALUES (?, 'running', ?, ?, ?, ?, ?)",
+        "INSERT INTO crawls (id, started_at, status, seeds_source, settings, tool_version,"
+        " interpreter_version, registry_version) VALUES (?, ?, 'running', ?, ?, ?, ?, ?)",
         [
+            crawl_id,
             now_iso(),
             seeds_source,
             to_json(dict(settings)),
@@ -366,6 +439,8 @@ class FetchWriter:
                 "fetches": done.fetches,
                 "errors": done.errors,
                 "finished_at": done.finished_at or now_iso(),
+                "profile_candidates": done.profile_candidates,
+                "profiles_sampled": done.profiles_sampled,
             }
         )
         self._flush_when_full()
@@ -434,8 +509,38 @@ def _fetch_from_row(row: Mapping[str, Any], rendered_body: bytes | None) -> Fetc
     )
 
 
+_KIND_ORDER: Final = (
+    "robots",
+    "aitxt",
+    "tdmrep",
+    "llms",
+    "home",
+    "sitemap",
+    "page",
+    "tos",
+    "profile",
+    "artwork",
+    "image",
+    "image-tail",
+    "original",
+    "license",
+)
+_KIND_RANK: Final = {kind: rank for rank, kind in enumerate(_KIND_ORDER)}
+
+
+def _evidence_order(row: Mapping[str, Any]) -> tuple[int, str, int]:
+    """Kind (policy files, pages, images, as a crawl asks), URL, rendered flag: unique per site."""
+    return _KIND_RANK.get(row["kind"], len(_KIND_RANK)), row["requested_url"], row["rendered"]
+
+
 def _site_fetches(rows: list[dict[str, Any]]) -> tuple[Fetch, ...]:
-    """One origin's rows as fetches; a rendered row rides on its raw twin as ``rendered_body``."""
+    """One origin's rows as fetches; a rendered row rides on its raw twin as ``rendered_body``.
+
+    In a fixed order (``_evidence_order``), not the order they were stored in: that follows
+    which response came first, and a resumed crawl stores a site's records in yet another, so
+    which evidence a capped list names or a summary puts first would depend on timing.
+    """
+    rows = sorted(rows, key=_evidence_order)
     rendered = {(r["kind"], r["requested_url"]): r for r in rows if r["rendered"]}
     raw = {(r["kind"], r["requested_url"]) for r in rows if not r["rendered"]}
     fetches = []
@@ -450,8 +555,22 @@ def _site_fetches(rows: list[dict[str, Any]]) -> tuple[Fetch, ...]:
     return tuple(fetches)
 
 
+def _seed_facts(db: sqlite_utils.Database, crawl_id: int) -> dict[str, dict[str, Any]]:
+    """Kind and platform patterns of each site of one crawl (one small row per site)."""
+    rows = db.query(
+        "SELECT origin, kind, profile_pattern, artwork_pattern FROM sites WHERE origin IN"
+        " (SELECT DISTINCT origin FROM fetches WHERE crawl_id = ?)",
+        [crawl_id],
+    )
+    return {row.pop("origin"): row for row in rows}
+
+
 def iter_site_evidence(db: sqlite_utils.Database, crawl_id: int) -> Iterator[SiteEvidence]:
-    """Each origin's stored fetches of one crawl, streamed origin by origin."""
+    """Each origin's stored fetches of one crawl, streamed origin by origin, with its seed's
+    kind and platform patterns."""
+    facts = _seed_facts(db, crawl_id)
     rows = db.query(_EVIDENCE_SQL, [crawl_id])
     for origin, group in groupby(rows, key=itemgetter("origin")):
-        yield SiteEvidence(origin=origin, fetches=_site_fetches(list(group)))
+        yield SiteEvidence(
+            origin=origin, fetches=_site_fetches(list(group)), **facts.get(origin, {})
+        )

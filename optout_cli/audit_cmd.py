@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.storage import StorageError, open_db
+from crawler.storage import StorageError, is_write_failure, open_db, write_failure
 from results.derive import AuditError, AuditResult, audit_crawl, resolve_crawl
 
 
@@ -38,6 +39,11 @@ def run_audit(db_path: Path, crawl: str | None, *, quiet: bool = False) -> Audit
             result = audit_crawl(db, crawl_id, on_site=lambda _: progress.advance(task))
         except AuditError as err:
             raise click.ClickException(str(err)) from err
+        except sqlite3.Error as err:
+            if not is_write_failure(err):
+                raise
+            # Disk full or the like: the audit's one transaction was rolled back.
+            raise click.ClickException(str(write_failure(db_path, err))) from err
     if not quiet:
         console.print(
             f"audit of crawl {result.crawl_id}: {result.sites} sites, {result.findings} findings, "

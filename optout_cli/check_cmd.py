@@ -29,6 +29,7 @@ from optout_cli.crawl import crawl_settings, run_crawl
 from optout_cli.options import network_options, parse_settings
 from results.derive import audit_crawl
 from results.export import export_site
+from results.robots_rows import full_report
 
 USE_LABELS = {
     "train": "AI training",
@@ -117,11 +118,11 @@ def check_site(
             "SELECT report FROM site_summary WHERE crawl_id = ? AND origin = ?",
             [crawl_id, origin],
         ).fetchone()
+        if row is None:
+            raise click.ClickException(f"the audit of {origin} produced no result")
+        report: dict[str, Any] = full_report(db.conn, crawl_id, json.loads(row[0]))
     finally:
         db.close()
-    if row is None:
-        raise click.ClickException(f"the audit of {origin} produced no result")
-    report: dict[str, Any] = json.loads(row[0])
     return report
 
 

@@ -16,10 +16,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.items import FetchRecord, SiteDone
+from crawler.pipelines.store import STORAGE_ERROR_STAT
 from crawler.seeds import SeedError, read_seeds
 from crawler.storage import StorageError, open_db
 from optout_cli.lock import DbLock, DbLockedError
 from optout_cli.options import network_options, parse_settings
+from optout_cli.queue_cmd import queue_key_option, run_worker
 from results.webhook import WebhookError, deliver, take_webhook_settings
 
 
@@ -54,6 +56,7 @@ class _Tally:
         self.errors: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.crawl_id: int | None = None
+        self.storage_error: str | None = None
 
     def item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, FetchRecord):
@@ -67,11 +70,18 @@ class _Tally:
             self.sites += 1
 
 
-def run_crawl(settings: Settings, *, total: int, console: Console, show_progress: bool) -> _Tally:
+def run_crawl(
+    settings: Settings,
+    *,
+    total: int,
+    console: Console,
+    show_progress: bool,
+    spider: str = "optout",
+) -> _Tally:
     """Run one crawl in this process; returns what it did."""
     tally = _Tally()
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("optout")
+    crawler = process.create_crawler(spider)
     crawler.signals.connect(tally.item_scraped, signal=signals.item_scraped)
     progress = Progress(
         TextColumn("[bold]crawling"),
@@ -99,11 +109,15 @@ def run_crawl(settings: Settings, *, total: int, console: Console, show_progress
         process.start()
         refresh()
     tally.crawl_id = getattr(crawler.spider, "crawl_id", tally.crawl_id)
+    if crawler.stats is not None:
+        tally.storage_error = crawler.stats.get_value(STORAGE_ERROR_STAT)
     return tally
 
 
 @click.command()
-@click.argument("seeds", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "seeds", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option(
     "--db",
     "db_path",
@@ -129,8 +143,23 @@ def run_crawl(settings: Settings, *, total: int, console: Console, show_progress
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help="Work as one of several workers instead of reading SEEDS: take sites from the Redis"
+    " queue at URL (filled by `optout queue push`) until it is empty, writing them to --db as"
+    " this worker's shard, which `optout merge` adds to the main database (docs/scaling.md).",
+)
+@queue_key_option
+@click.option(
+    "--worker",
+    metavar="NAME",
+    help="With --redis: this worker's name in the queue (default: host and shard path; a"
+    " worker restarted under the same name takes back the sites it had not finished).",
+)
 def crawl(
-    seeds: Path,
+    seeds: Path | None,
     db_path: Path,
     render: bool,
     resume: bool,
@@ -142,6 +171,9 @@ def crawl(
     webhook: str | None,
     quiet: bool,
     verbose: bool,
+    redis_url: str | None,
+    key: str,
+    worker: str | None,
 ) -> None:
     """Crawl the sites of a SEEDS file (CSV or YAML) and store every fetch in --db.
 
@@ -152,10 +184,18 @@ def crawl(
       optout crawl sampleweb/seeds.csv --db demo.db --proxy http://127.0.0.1:8899 --allow-private
 
     The crawl is audited at the end (see `optout audit`) unless --no-audit is given.
+
+    \b
+    As one of several workers (docs/scaling.md):
+      optout crawl --redis redis://127.0.0.1:6379/0 --db shard-1.db
     """
     console = Console(stderr=True)
+    if redis_url and (seeds or resume or limit):
+        raise click.UsageError("--redis takes sites from the queue: no SEEDS, --resume or --limit")
+    if not redis_url and seeds is None:
+        raise click.UsageError("missing SEEDS (or --redis URL to take sites from a queue)")
     try:
-        total, any_render = count_seeds(seeds, limit or 0)
+        total, any_render = count_seeds(seeds, limit or 0) if seeds else (0, None)
         open_db(db_path).close()
     except (SeedError, StorageError) as err:
         raise click.ClickException(str(err)) from err
@@ -164,7 +204,7 @@ def crawl(
     except DbLockedError as err:
         raise click.ClickException(str(err)) from err
     overrides: dict[str, Any] = {
-        "OPTOUT_SEEDS": str(seeds),
+        "OPTOUT_SEEDS": str(seeds or ""),
         "OPTOUT_DB": str(db_path),
         "OPTOUT_RENDER": render or None,
         "OPTOUT_RENDER_SEEDS": any_render,
@@ -181,10 +221,15 @@ def crawl(
         raise click.BadParameter(str(err), param_hint="--webhook") from err
     if not verbose:
         logging.getLogger("scrapy").setLevel(logging.WARNING)
+    if redis_url:
+        run_worker(db_path, redis_url, key, worker, overrides, console, show_progress=not quiet)
+        return
     tally = run_crawl(
         crawl_settings(**overrides), total=total, console=console, show_progress=not quiet
     )
     _summary(console, tally, total, db_path)
+    if tally.storage_error:
+        raise click.ClickException(tally.storage_error)
     if not no_audit and tally.crawl_id:
         from optout_cli.audit_cmd import run_audit
 

@@ -111,8 +111,11 @@ class DbLock:
             os.close(fd)
             raise DbLockedError(self.path, holder) from None
         text = json.dumps({"pid": os.getpid(), "command": self.command, "since": now_iso()})
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, text.encode() + b"\n", 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, text.encode() + b"\n", 0)
+        except OSError:
+            pass  # a full disk: the lock is held all the same, only its holder goes unnamed
         self.fd = fd
 
     def release(self) -> None:

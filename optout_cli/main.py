@@ -12,7 +12,9 @@ from optout_cli.crawl import crawl
 from optout_cli.demo_cmd import demo
 from optout_cli.explain import explain
 from optout_cli.export_cmd import export
+from optout_cli.merge_cmd import merge
 from optout_cli.prune_cmd import prune
+from optout_cli.queue_cmd import queue
 from optout_cli.report_cmd import report
 from optout_cli.schedule_cmd import schedule
 from optout_cli.seeds_cmd import seeds
@@ -37,3 +39,5 @@ cli.add_command(prune)
 cli.add_command(demo)
 cli.add_command(serve)
 cli.add_command(schedule)
+cli.add_command(queue)
+cli.add_command(merge)

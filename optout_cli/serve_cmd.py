@@ -5,6 +5,12 @@ than inside this one: its plugin manager is process-global and loads the ``datas
 files into itself, and uvicorn installs its own signal handlers. In a child both stay out of
 the CLI's way, Ctrl-C reaches both processes (same terminal process group), and the exact
 command is printable and reproducible (``datasette_args``).
+
+The file is served read-only but not immutable: Datasette's connections open it with
+``mode=ro`` and read the write-ahead log, so a crawl or an audit may write to it meanwhile
+(SQLite's WAL mode gives every query a consistent snapshot of committed transactions).
+Immutable mode would be unsafe here: it tells SQLite the file never changes, so it skips
+locking and the log, and a checkpoint during a crawl can show a reader torn pages.
 """
 
 from __future__ import annotations
@@ -41,7 +47,6 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> 
     folder = datasette_dir()
     return [
         "serve",
-        "-i",
         str(Path(db_path).resolve()),
         "--metadata",
         str(folder / "metadata.yml"),
@@ -58,6 +63,12 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> 
         "--setting",
         "sql_time_limit_ms",
         "3000",
+        # Suggested facets try a GROUP BY on every column of every table page: at 100,000
+        # sites that is seconds per page (benchmarks/datasette_load.py); the metadata's
+        # facets and ?_facet= still work.
+        "--setting",
+        "suggest_facets",
+        "off",
     ]
 
 
@@ -69,11 +80,6 @@ def check_servable(db_path: Path) -> int:
         conn = sqlite3.connect(db_path)
         try:
             row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
-            # Datasette opens the file immutable, which ignores the write-ahead log: move what
-            # a killed crawl left in it into the file first (a checkpoint changes no data).
-            wal = db_path.with_name(db_path.name + "-wal")
-            if wal.is_file() and wal.stat().st_size:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             conn.close()
     except sqlite3.DatabaseError as err:
@@ -133,7 +139,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def serve(db_path: Path, port: int, host: str) -> None:
     """Browse the audit in Datasette: landing page, per-site pages, canned queries, Atom feed.
 
-    The database is opened immutable and read-only. Stop with Ctrl-C.
+    The database is opened read-only; a crawl or an audit may write to it meanwhile, and
+    pages show what they have committed (never half a batch or half an audit). Stop with
+    Ctrl-C.
 
     \b
     Example:

@@ -20,18 +20,26 @@ import sqlite_utils
 from audits.agents import Registry, load_registry
 from audits.evidence import SiteEvidence
 from audits.site import SiteAudit, audit_site
+from crawler.schema_derived import CRAWL_COUNTS
 from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
+from results.derive_platforms import image_row, platform_rows, site_extras
 from results.report import site_report
+from results.robots_rows import compact, stored_report
 
 DERIVED = (
     "site_verdicts",
     "contributions",
-    "robots_verdicts",
+    "robots_verdict_rows",
+    "agent_counts",
+    "finding_counts",
     "findings",
     "pages",
     "site_summary",
     "changes",
+    "images",
+    "profiles",
+    "platform_summary",
 )
 _BATCH = 500
 
@@ -111,9 +119,11 @@ def audit_crawl(
             conn.execute(f"DELETE FROM {table} WHERE crawl_id = ?", [crawl_id])
         _write_agents(conn, registry)
         rows = _Rows(conn)
+        populations = _populations(db, crawl_id)
         for evidence in iter_site_evidence(db, crawl_id):
             audit = audit_site(evidence, registry)
-            _write_site(db, rows, crawl_id, evidence, audit, registry)
+            population = populations.get(evidence.origin)
+            _write_site(db, rows, crawl_id, evidence, audit, registry, population)
             sites += 1
             if on_site is not None:
                 on_site(evidence.origin)
@@ -121,6 +131,8 @@ def audit_crawl(
         for change in site_changes(conn, crawl_id):
             rows.add("changes", change)
         rows.flush()
+        for statement in CRAWL_COUNTS:
+            conn.execute(statement, {"crawl": crawl_id})
         seconds = time.monotonic() - started
         conn.execute(
             "INSERT OR REPLACE INTO audits VALUES (?, ?, ?, ?, ?, ?)",
@@ -190,6 +202,18 @@ def _site_facts(db: sqlite_utils.Database, origin: str) -> dict[str, Any]:
     }
 
 
+def _populations(db: sqlite_utils.Database, crawl_id: int) -> dict[str, int]:
+    """How many profiles the crawler found on each platform, where it recorded the count."""
+    if "profile_candidates" not in db.table("site_status").columns_dict:
+        return {}
+    rows = db.execute(
+        "SELECT origin, profile_candidates FROM site_status"
+        " WHERE crawl_id = ? AND profile_candidates IS NOT NULL",
+        [crawl_id],
+    )
+    return {origin: int(n) for origin, n in rows}
+
+
 def _fetch_meta(db: sqlite_utils.Database, evidence: SiteEvidence) -> dict[str, dict[str, Any]]:
     ids = [int(f.fetch_id) for f in evidence.fetches if f.fetch_id and f.fetch_id.isdigit()]
     if not ids:
@@ -216,11 +240,22 @@ def _write_site(
     evidence: SiteEvidence,
     audit: SiteAudit,
     registry: Registry,
+    population: int | None = None,
 ) -> None:
     origin = evidence.origin
     facts = _site_facts(db, origin)
+    extras = site_extras(evidence, audit, registry=registry, population=population)
+    audit = extras.audit
     report = site_report(audit, evidence, facts, _fetch_meta(db, evidence))
+    report.update(extras.report_keys)
     base = {"crawl_id": crawl_id, "origin": origin}
+    for image in report["images"]:
+        rows.add("images", image_row(base, image))
+    if extras.platform is not None:
+        platform, profiles = platform_rows(base, extras.platform, facts.get("name"))
+        rows.add("platform_summary", platform)
+        for profile in profiles:
+            rows.add("profiles", profile)
     for use, verdict in report["verdicts"].items():
         rows.add(
             "site_verdicts",
@@ -289,7 +324,8 @@ def _write_site(
             "warnings": severities.count("warning"),
             "conflicts": sum(v["conflict"] for v in report["verdicts"].values()),
             "summary": report["summary"],
-            "report": _json(report),
+            **extras.summary_columns,
+            "report": _json(stored_report(report)),
         },
     )
 
@@ -316,28 +352,25 @@ def _write_robots(
     if table is None:
         access = audit.robots_access
         known_empty = access is not None and access.audit_state == "no-file"
-        for agent in registry.agents:
-            rows.add(
-                "robots_verdicts",
-                {
-                    **base,
-                    "agent": agent.token,
-                    "path": "/",
-                    "allowed": 1 if known_empty else None,
-                    "matched": "no-file" if known_empty else "unknown",
-                    "group_lines": None,
-                    "group_text": None,
-                    "rule_line": None,
-                    "rule_text": None,
-                    "protego_allowed": None,
-                    "google_allowed": None,
-                    "fetch_id": fetch_id,
-                },
-            )
-        return
-    for v in table:
-        rows.add(
-            "robots_verdicts",
+        verdicts = [
+            {
+                **base,
+                "agent": agent.token,
+                "path": "/",
+                "allowed": 1 if known_empty else None,
+                "matched": "no-file" if known_empty else "unknown",
+                "group_lines": None,
+                "group_text": None,
+                "rule_line": None,
+                "rule_text": None,
+                "protego_allowed": None,
+                "google_allowed": None,
+                "fetch_id": fetch_id,
+            }
+            for agent in registry.agents
+        ]
+    else:
+        verdicts = [
             {
                 **base,
                 "agent": v.agent,
@@ -351,8 +384,12 @@ def _write_robots(
                 "protego_allowed": _bool(v.protego_allowed),
                 "google_allowed": _bool(v.google_allowed),
                 "fetch_id": fetch_id,
-            },
-        )
+            }
+            for v in table
+        ]
+    # Stored compactly (results.robots_rows); the view robots_verdicts shows every agent.
+    for row in compact(verdicts):
+        rows.add("robots_verdict_rows", row)
 
 
 def _bool(value: bool | None) -> int | None:

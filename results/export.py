@@ -30,8 +30,10 @@ from audits.aipref import ATTACH_REVISION, VOCAB_REVISION
 from audits.findings import Severity
 from audits.uses import USES, State
 from results.derive import AuditError, audited, resolve_crawl
+from results.export_platforms import by_builder, platforms
+from results.robots_rows import full_report
 
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "1.1"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 TOOL: Final = "optout-audit"
 try:
@@ -44,8 +46,9 @@ SEVERITIES: Final = get_args(Severity)
 TOP_AGENTS: Final = 10
 SITE_KEYS: Final = frozenset(
     {"origin", "name", "kind", "platform", "country", "tags", "summary", "verdicts"}
-    | {"robots", "findings", "evidence", "versions"}
+    | {"robots", "findings", "evidence", "versions", "images", "builder"}
 )
+_ADDED_IN_1_1: Final = ("images", "builder")
 CSV_COLUMNS: Final = (
     "origin",
     "name",
@@ -65,6 +68,8 @@ CSV_COLUMNS: Final = (
     "summary",
     "robots_state",
     "authorship",
+    "builder",
+    "opt_out_author",
 )
 # Crawl settings that change what the audit could see: (export name, Scrapy setting, type).
 _SETTINGS: Final = (
@@ -77,6 +82,9 @@ _SETTINGS: Final = (
     ("page_max_bytes", "OPTOUT_PAGE_MAXBYTES", int),
     ("image_max_bytes", "OPTOUT_IMAGE_MAXBYTES", int),
     ("render", "OPTOUT_RENDER", bool),
+    ("profile_sample", "OPTOUT_PROFILE_SAMPLE", int),
+    ("artwork_sample", "OPTOUT_ARTWORK_SAMPLE", int),
+    ("sample_seed", "OPTOUT_SAMPLE_SEED", str),
 )
 # The registry's definition (``Registry.training_agents``), applied to the audit's agents table.
 _TRAINING_AGENTS: Final = "purpose IN ('train', 'control') AND NOT legacy"
@@ -201,6 +209,8 @@ def export_site(report: Mapping[str, Any]) -> dict[str, Any]:
 
     ``optout check --json``, NDJSON lines and the JSON ``sites`` all go through this.
     """
+    # Reports stored by an audit older than schema 1.1 lack these: null says "not read".
+    report = {**dict.fromkeys(_ADDED_IN_1_1), **report}
     missing, extra = SITE_KEYS - set(report), set(report) - SITE_KEYS
     if missing or extra:
         raise ValueError(
@@ -231,7 +241,7 @@ def iter_sites(
     for (report,) in db.execute(
         f"SELECT report FROM site_summary WHERE {where} ORDER BY origin", params
     ):
-        yield export_site(json.loads(report))
+        yield export_site(full_report(db.conn, crawl_id, json.loads(report)))
 
 
 def _crawl_settings(text: str | None) -> dict[str, Any]:
@@ -332,6 +342,7 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
         "by_country": _breakdown(rows, "country"),
         "training_agents": _training_agents(rows, agents),
         "findings": _findings(rows),
+        "by_builder": by_builder(db, where, params),
     }
 
 
@@ -444,6 +455,7 @@ def write_json(
         head = {
             "generated_by": {"tool": TOOL, "version": tool_version},
             "methodology": methodology(db, crawl_id, selection),
+            "platforms": platforms(db, crawl_id, *selection.where(crawl_id)),
             "schema_version": SCHEMA_VERSION,
         }
         indent = 2 if pretty else None
@@ -453,7 +465,7 @@ def write_json(
             text = dump(value, indent)
             return text.replace("\n", "\n" + pad * level) if pretty else text
 
-        # Sorted keys: the three head members sort before "sites", and "summary" after it.
+        # Sorted keys: the head members sort before "sites", and "summary" after it.
         out.write("{\n")
         for key in sorted(head):
             out.write(f"{pad}{dump(key)}: {member(head[key], 1)},\n")
@@ -488,7 +500,10 @@ def write_csv(
     writer.writerow(CSV_COLUMNS)
     count = 0
     with snapshot(db):
-        sql = f"SELECT {', '.join(CSV_COLUMNS)} FROM site_summary WHERE {where} ORDER BY origin"
+        # A database not migrated since schema 1.0 lacks the builder columns: empty cells.
+        present = set(db.table("site_summary").columns_dict)
+        columns = ", ".join(c if c in present else f"NULL AS {c}" for c in CSV_COLUMNS)
+        sql = f"SELECT {columns} FROM site_summary WHERE {where} ORDER BY origin"
         for row in db.execute(sql, params):
             writer.writerow(row)
             count += 1

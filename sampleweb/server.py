@@ -7,15 +7,19 @@ their ``Host`` header. It binds to 127.0.0.1 only and never connects anywhere it
 
 from __future__ import annotations
 
+import gzip
 import html
 import io
 import logging
+import re
 import socket
 import struct
 import threading
-import time
+import zlib
 from collections import deque
+from collections.abc import Iterable, Iterator
 from email.utils import formatdate
+from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -25,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from sampleweb.sites import (
     MAX_DRIP_SECONDS,
+    SITES_DIR,
     Route,
     Site,
     content_type_for,
@@ -52,9 +57,19 @@ class SampleWebServer(ThreadingHTTPServer):
         self.base_sites = dict(sites)
         self.user_agents: deque[str] = deque(maxlen=1000)
         """The User-Agent headers of the latest requests, for tests of crawler identity."""
+        self.hosts: deque[str] = deque(maxlen=10_000)
+        """The host names of the latest requests, for tests that some were never asked."""
         self.stopping = threading.Event()
         """Set on stop: delays and hangs in progress end early."""
         super().__init__((HOST, port), SampleWebHandler)
+        bombs = {
+            (route.encoding, route.bomb_bytes)
+            for site in sites.values()
+            for route in site.routes
+            if route.encoding and route.bomb_bytes
+        }
+        for encoding, size in sorted(bombs):  # made once, before serving: a few seconds
+            compressed_zeros(encoding, size)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.exception("error while serving %s", client_address)
@@ -93,6 +108,10 @@ class SampleWeb:
     def user_agents(self) -> list[str]:
         return list(self._server.user_agents)
 
+    @property
+    def hosts(self) -> list[str]:
+        return list(self._server.hosts)
+
     def stop(self) -> None:
         """Stop serving, end delays and hangs in progress, and free the port."""
         self._server.stopping.set()
@@ -113,10 +132,18 @@ class SampleWeb:
 
 
 def start_server(
-    sites_dir: Path | None = None, port: int = 0, variant: str | None = None
+    sites_dir: Path | Iterable[Path] | None = None, port: int = 0, variant: str | None = None
 ) -> SampleWeb:
-    """Load the sites and serve them on 127.0.0.1 from a background thread (port 0: any)."""
-    server = SampleWebServer(port, load_sites(sites_dir))
+    """Load the sites and serve them on 127.0.0.1 from a background thread (port 0: any).
+
+    ``sites_dir`` may name several folders (e.g. ``[HOSTILE_DIR, SITES_DIR]``); all their
+    sites are served together.
+    """
+    folders = [sites_dir] if isinstance(sites_dir, Path) else list(sites_dir or [SITES_DIR])
+    sites: dict[str, Site] = {}
+    for folder in folders:
+        sites.update(load_sites(folder))
+    server = SampleWebServer(port, sites)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )
@@ -143,6 +170,26 @@ class SampleWebHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._answer_or_drop(send_body=False)
 
+    def do_CONNECT(self) -> None:
+        """A tunnel request for ``https://``. The sample web speaks no TLS: for a site marked
+        ``https`` the tunnel opens and then answers in plain HTTP, which a client sees as a
+        TLS error; other hosts get 501 as before."""
+        host = self.path.rsplit(":", 1)[0].strip("[]").rstrip(".").lower()
+        site = self.server.sites.get(host)
+        if site is None or not site.https:
+            self._send_plain(HTTPStatus.NOT_IMPLEMENTED, "sampleweb: only http:// requests\n")
+            return
+        self.send_response_only(200, "Connection established")
+        self.end_headers()
+        self.wfile.flush()
+        self.connection.settimeout(5)
+        try:
+            self.connection.recv(4096)  # the client's TLS hello, unanswered
+            self.wfile.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        except OSError:
+            pass
+        self.close_connection = True
+
     def version_string(self) -> str:
         return SERVER_NAME
 
@@ -166,6 +213,7 @@ class SampleWebHandler(BaseHTTPRequestHandler):
             self._send_plain(HTTPStatus.BAD_REQUEST, "sampleweb: only http:// requests\n")
             return
         host, path = target
+        self.server.hosts.append(host)
         site = self.server.sites.get(host)
         if site is None:
             self._send_plain(
@@ -186,6 +234,11 @@ class SampleWebHandler(BaseHTTPRequestHandler):
         status, headers, body = _response(site, route, path)
         if route is not None and route.delay:
             self.server.stopping.wait(route.delay)
+        if route is not None and _is_hostile(route):
+            if route.bomb_bytes is not None and route.status is None:
+                status = 200  # the bomb is the body: no static file needed
+            self._send_hostile(route, status, headers, body, send_body=send_body)
+            return
         status, headers, body = _apply_range(self.headers.get("Range"), status, headers, body)
         self._send(status, headers, body if send_body else b"", len(body), route)
 
@@ -233,13 +286,70 @@ class SampleWebHandler(BaseHTTPRequestHandler):
         """Send ``rate`` bytes a second, but never for longer than ``MAX_DRIP_SECONDS``."""
         rate = max(rate, int(len(body) / MAX_DRIP_SECONDS) + 1)
         step = max(1, int(rate * _DRIP_TICK))
+        pause = step / rate  # a whole second per byte at 1 byte a second, not a tick
         for start in range(0, len(body), step):
             if self.server.stopping.is_set():
                 self.close_connection = True
                 return
             self.wfile.write(body[start : start + step])
             self.wfile.flush()
-            time.sleep(_DRIP_TICK)
+            self.server.stopping.wait(pause)
+
+    def _send_hostile(
+        self,
+        route: Route,
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        *,
+        send_body: bool,
+    ) -> None:
+        """Send an answer that breaks the rules its route asks to break, holding at most one
+        chunk of a generated body in memory."""
+        chunks, length = _hostile_body(route, body)
+        self.send_response_only(status)
+        self.send_header("Date", formatdate(usegmt=True))
+        self.send_header("Server", SERVER_NAME)
+        for name, value in headers:
+            self.send_header(name, value)
+        if route.encoding:
+            self.send_header("Content-Encoding", route.encoding)
+        for number in range(route.header_flood):
+            self.send_header(f"X-Flood-{number}", "x" * 64)
+        if route.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif route.content_length == "none":
+            self.send_header("Connection", "close")
+        else:
+            declared = route.content_length if route.content_length is not None else length
+            self.send_header("Content-Length", str(declared))
+        self.end_headers()
+        if not send_body:
+            return
+        if route.content_length is not None or route.reset_after is not None:
+            self.close_connection = True  # the body does not end where the length says
+        sent = 0
+        for chunk in chunks:
+            if self.server.stopping.is_set():
+                self.close_connection = True
+                return
+            if route.reset_after is not None and sent + len(chunk) >= route.reset_after:
+                self._write_chunk(chunk[: route.reset_after - sent], route.chunked)
+                self.wfile.flush()
+                self._reset()
+                return
+            self._write_chunk(chunk, route.chunked)
+            sent += len(chunk)
+        if route.chunked:
+            self.wfile.write(b"0\r\n\r\n")
+
+    def _write_chunk(self, chunk: bytes, chunked: bool) -> None:
+        if not chunk:
+            return
+        if chunked:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        else:
+            self.wfile.write(chunk)
 
     def _send_plain(
         self,
@@ -265,6 +375,84 @@ class SampleWebHandler(BaseHTTPRequestHandler):
         self.rfile, self.wfile = io.BytesIO(), io.BytesIO()
 
 
+_STREAM_CHUNK = 64 * 1024
+
+
+def _is_hostile(route: Route) -> bool:
+    return bool(
+        route.encoding
+        or route.stream_bytes
+        or route.content_length is not None
+        or route.chunked
+        or route.reset_after is not None
+        or route.header_flood
+    )
+
+
+def _hostile_body(route: Route, body: bytes) -> tuple[Iterator[bytes], int]:
+    """The chunks of a hostile route's body and their total length."""
+    if route.bomb_bytes is not None and route.encoding is not None:
+        bomb = compressed_zeros(route.encoding, route.bomb_bytes)
+        return _pieces(bomb), len(bomb)
+    if route.encoding is not None:
+        body = compress(route.encoding, body)
+    if route.stream_bytes is not None:
+        return _repeated(body or b" ", route.stream_bytes), route.stream_bytes
+    return _pieces(body), len(body)
+
+
+def _pieces(body: bytes) -> Iterator[bytes]:
+    for start in range(0, len(body), _STREAM_CHUNK):
+        yield body[start : start + _STREAM_CHUNK]
+
+
+def _repeated(unit: bytes, total: int) -> Iterator[bytes]:
+    """``unit`` repeated to exactly ``total`` bytes, one chunk at a time."""
+    chunk = unit * max(1, _STREAM_CHUNK // len(unit))
+    sent = 0
+    while sent < total:
+        piece = chunk[: total - sent]
+        sent += len(piece)
+        yield piece
+
+
+def compress(encoding: str, body: bytes) -> bytes:
+    if encoding == "gzip":
+        return gzip.compress(body, mtime=0)
+    import brotli  # test dependency; only the hostile web asks for it
+
+    return bytes(brotli.compress(body))
+
+
+_BOMB_LOCK = threading.Lock()
+
+
+def compressed_zeros(encoding: str, size: int) -> bytes:
+    """``size`` zero bytes compressed (made once; a 256 MiB gzip bomb is ~250 KiB)."""
+    with _BOMB_LOCK:
+        return _compressed_zeros(encoding, size)
+
+
+@lru_cache(maxsize=8)
+def _compressed_zeros(encoding: str, size: int) -> bytes:
+    """Made a MiB at a time: the uncompressed bomb is never held."""
+    block = bytes(min(size, 1 << 20))
+    if encoding == "gzip":
+        gz = zlib.compressobj(9, zlib.DEFLATED, 31)
+        parts = [
+            gz.compress(block[: min(len(block), size - done)])
+            for done in range(0, size, len(block))
+        ]
+        return b"".join(parts) + gz.flush()
+    import brotli
+
+    br = brotli.Compressor(quality=5)
+    parts = [
+        br.process(block[: min(len(block), size - done)]) for done in range(0, size, len(block))
+    ]
+    return b"".join(parts) + br.finish()
+
+
 def _response(
     site: Site, route: Route | None, path: str
 ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -288,12 +476,24 @@ def _response(
             body = status_page(status, route_headers)
         content_type = content_type or "text/html; charset=utf-8"
     headers = [
-        (name, value.replace("{path}", path) if name.lower() == "location" else value)
+        (name, _location(value, path) if name.lower() == "location" else value)
         for name, value in _merge(headers, route_headers)
     ]
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", content_type))
     return status, headers, body
+
+
+def _location(template: str, path: str) -> str:
+    """``{path}`` is the requested path; ``{next}`` is that path with its last number plus
+    one (``/hop/7`` -> ``/hop/8``, ``/hop`` -> ``/hop1``), for redirect chains."""
+    match = re.search(r"\d+", path[::-1])  # the last number, found from the end
+    if match:
+        start, end = len(path) - match.end(), len(path) - match.start()
+        following = path[:start] + str(int(path[start:end]) + 1) + path[end:]
+    else:
+        following = path + "1"
+    return template.replace("{path}", path).replace("{next}", following)
 
 
 def _merge(base: list[tuple[str, str]], overrides: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
+HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
+"""The hostile web: sites that break every rule, kept out of the sample seeds and the demo."""
 VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
 """Each sub-folder is a variant: site folders that replace the same hosts while active."""
 
@@ -73,6 +75,10 @@ MAX_HANG = 60.0
 MAX_DRIP_SECONDS = 60.0
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_REPEAT = 1_000_000
+MAX_STREAM_BYTES = 4 * 1024**3
+"""Generated bodies (``stream_bytes``, ``bomb_bytes``) are made while sending, never held."""
+MAX_HEADER_FLOOD = 100_000
+ENCODINGS = ("gzip", "br")
 
 Behaviour = Literal["reset", "hang"]
 
@@ -81,11 +87,13 @@ _COVER_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _SITE_KEYS = {
     "name", "kind", "platform", "country", "tags", "render", "covers", "routes", "headers",
-    "profile_pattern", "artwork_pattern", "description", "fallback",
+    "profile_pattern", "artwork_pattern", "description", "fallback", "https",
 }  # fmt: skip
 _ROUTE_KEYS = {
     "status", "headers", "file", "body", "repeat_file", "times", "head_file", "tail_file",
     "delay", "drip_bytes_per_second", "behaviour", "hang_seconds",
+    "encoding", "bomb_bytes", "stream_bytes", "content_length", "chunked", "reset_after",
+    "header_flood",
 }  # fmt: skip
 _TEXT_TYPES = ("application/json", "application/xml", "application/rsl+xml", "text/javascript")
 
@@ -120,6 +128,19 @@ class Route:
     drip_bytes_per_second: int | None = None
     behaviour: Behaviour | None = None
     hang_seconds: float = MAX_HANG
+    encoding: str | None = None
+    """``gzip`` or ``br``: the body is sent compressed, with that Content-Encoding."""
+    bomb_bytes: int | None = None
+    """The body is this many zero bytes, compressed with ``encoding`` (a decompression bomb)."""
+    stream_bytes: int | None = None
+    """The body (or the static file) repeated to this many bytes, generated while sending."""
+    content_length: int | Literal["none"] | None = None
+    """A Content-Length to send instead of the true one (a lie), or ``none`` for no header."""
+    chunked: bool = False
+    reset_after: int | None = None
+    """Send the headers and this many body bytes, then abort with a TCP reset."""
+    header_flood: int = 0
+    """Extra junk headers sent with the answer."""
 
     def matches(self, path: str) -> bool:
         return fnmatchcase(path, self.pattern) if "*" in self.pattern else path == self.pattern
@@ -146,10 +167,12 @@ class Site:
     """URL path (``/art/1.html``) -> file under ``files/``."""
     fallback: Path | None = None
     """Served with 200 for any path without a file or route (a single-page app's shell)."""
+    https: bool = False
+    """The seed is ``https://``; through the proxy, that is a tunnel with broken TLS."""
 
     @property
     def origin(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.https else 'http'}://{self.host}"
 
     def route_for(self, path: str) -> Route | None:
         """The exact route for ``path``, else the first glob route that matches it."""
@@ -259,6 +282,7 @@ def load_site(folder: Path) -> Site:
         ),
         files=files,
         fallback=_fallback(folder, spec.get("fallback"), where),
+        https=_bool(spec, "https", where),
     )
 
 
@@ -391,7 +415,42 @@ def _route(folder: Path, path: str, spec: object, where: str) -> Route:
         drip_bytes_per_second=drip,
         behaviour=behaviour,
         hang_seconds=_seconds(spec, "hang_seconds", MAX_HANG, MAX_HANG, where),
+        **_hostile_keys(spec, where),
     )
+
+
+def _count(spec: dict[str, Any], key: str, low: int, high: int, where: str) -> int | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SiteError(f"{where}: {key!r} must be an integer from {low} to {high}")
+    return value
+
+
+def _hostile_keys(spec: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keys of the hostile web (compression bombs, lying lengths, floods, resets)."""
+    encoding = spec.get("encoding")
+    if encoding is not None and encoding not in ENCODINGS:
+        raise SiteError(f"{where}: 'encoding' must be one of {', '.join(ENCODINGS)}")
+    bomb = _count(spec, "bomb_bytes", 1, MAX_STREAM_BYTES, where)
+    if bomb is not None and encoding is None:
+        raise SiteError(f"{where}: 'bomb_bytes' needs an 'encoding'")
+    length = spec.get("content_length")
+    if length != "none":
+        length = _count(spec, "content_length", 0, MAX_STREAM_BYTES, where)
+    chunked = _bool(spec, "chunked", where)
+    if chunked and length is not None:
+        raise SiteError(f"{where}: 'chunked' goes without 'content_length'")
+    return {
+        "encoding": encoding,
+        "bomb_bytes": bomb,
+        "stream_bytes": _count(spec, "stream_bytes", 1, MAX_STREAM_BYTES, where),
+        "content_length": length,
+        "chunked": chunked,
+        "reset_after": _count(spec, "reset_after", 0, MAX_STREAM_BYTES, where),
+        "header_flood": _count(spec, "header_flood", 1, MAX_HEADER_FLOOD, where) or 0,
+    }
 
 
 def _seconds(spec: dict[str, Any], key: str, limit: float, default: float, where: str) -> float:

@@ -15,7 +15,8 @@ Per fetch: ``kind`` (a ``FetchKind``) and ``path`` (joined to ``origin``) are re
 ``status``, ``headers`` (a list of ``[name, value]`` pairs), ``body`` and ``rendered``
 (file names in the case folder, read as bytes), ``error``, ``redirects`` (a list of URLs),
 ``final_url`` and ``skipped`` are optional. A fetch's ``fetch_id`` is its index in the list,
-as a string, so tests can check that evidence points at the right record.
+as a string, so tests can check that evidence points at the right record. A platform case
+may give the seed's ``kind``, ``profile_pattern`` and ``artwork_pattern`` at the top level.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ def load_site(case: str) -> SiteEvidence:
     fetches = tuple(
         _fetch(folder, origin, index, item) for index, item in enumerate(spec["fetches"])
     )
-    return SiteEvidence(origin, fetches)
+    return SiteEvidence(
+        origin,
+        fetches,
+        kind=spec.get("kind"),
+        profile_pattern=spec.get("profile_pattern"),
+        artwork_pattern=spec.get("artwork_pattern"),
+    )
 
 
 def fetch_url(case: str, path: str) -> str:

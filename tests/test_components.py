@@ -22,7 +22,8 @@ def test_component_imports(path: str) -> None:
     assert load_object(path) is not None
 
 
-def test_the_spider_is_registered() -> None:
+def test_the_spiders_are_registered() -> None:
     from scrapy.spiderloader import SpiderLoader
 
-    assert SpiderLoader.from_settings(SETTINGS).list() == ["optout"]
+    # optout-redis is the same spider as a worker of a distributed crawl (docs/scaling.md).
+    assert SpiderLoader.from_settings(SETTINGS).list() == ["optout", "optout-redis"]

@@ -1,8 +1,16 @@
-"""Stores every fetch record and site completion in the evidence database (``OPTOUT_DB``)."""
+"""Stores every fetch record and site completion in the evidence database (``OPTOUT_DB``).
+
+A write that fails (disk full, a file size limit, an I/O error) stops the crawl: the failed
+batch is rolled back and dropped (its sites are not marked done, so ``--resume`` crawls them
+again), the run is closed as ``interrupted`` if the database still takes that small write, and
+the one-line error is kept in the stats under ``STORAGE_ERROR_STAT`` for the CLI to report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, is_dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Final
@@ -11,6 +19,7 @@ import sqlite_utils
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 import audits
 from audits.agents import load_registry
@@ -23,10 +32,16 @@ from crawler.storage import (
     open_db,
     resume_crawl,
     start_crawl,
+    write_failure,
 )
 
 SNAPSHOT_NAMES: Final = frozenset({"DOWNLOAD_DELAY", "USER_AGENT"})
 SNAPSHOT_PREFIXES: Final = ("OPTOUT_", "CONCURRENT_REQUESTS", "AUTOTHROTTLE_")
+STORAGE_ERROR_STAT: Final = "optout/storage_error"
+"""Stats key holding the one-line error of a failed database write (absent when none)."""
+CLOSE_REASON: Final = "storage-error"
+
+logger = logging.getLogger(__name__)
 
 
 def _tool_version() -> str:
@@ -56,6 +71,9 @@ class StorePipeline:
         self.db: sqlite_utils.Database | None = None
         self.writer: FetchWriter | None = None
         self.crawl_id: int | None = None
+        self.failed: str | None = None
+        """The write error that stopped the crawl; nothing is written after it."""
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -103,18 +121,46 @@ class StorePipeline:
         """Buffer seeds, fetch records and site completions; every item passes on unchanged."""
         if self.writer is None:
             raise RuntimeError("StorePipeline.process_item called before open_spider")
+        writer = self.writer
         if isinstance(item, FetchRecord):
-            self.writer.add_fetch(item)
+            self._write(lambda: writer.add_fetch(item))
         elif isinstance(item, SiteDone):
-            self.writer.add_site_done(item)
+            self._write(lambda: writer.add_site_done(item))
         elif isinstance(item, SiteSeen):
-            self.writer.add_site(_seed_fields(item.seed), item.crawl_id)
+            self._write(lambda: writer.add_site(_seed_fields(item.seed), item.crawl_id))
+        if self.failed is not None and not self._stopping:
+            self._stopping = True
+            self._stop_crawl()
         return item
+
+    def _write(self, action: Callable[[], None]) -> None:
+        """Run one buffered write; the first database error stops the crawl (see module doc)."""
+        if self.failed is not None:
+            return
+        try:
+            action()
+        except sqlite3.Error as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: sqlite3.Error) -> None:
+        self.failed = str(write_failure(self.db_path, exc, "run `optout crawl --resume`"))
+        logger.error(self.failed)
+        if self.crawler.stats is not None:
+            self.crawler.stats.set_value(STORAGE_ERROR_STAT, self.failed)
+
+    def _stop_crawl(self) -> None:
+        """Ask the engine to close the spider (requests in flight are dropped)."""
+        engine = self.crawler.engine
+        close_async = getattr(engine, "close_spider_async", None)
+        if close_async is not None:  # Scrapy 2.14+
+            deferred_from_coro(close_async(reason=CLOSE_REASON))
+        elif engine is not None and self.crawler.spider is not None:
+            engine.close_spider(self.crawler.spider, CLOSE_REASON)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Write what is buffered; the run itself is closed on ``spider_closed``."""
         if self.writer is not None:
-            self.writer.flush()
+            self._write(self.writer.flush)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the run as finished (reason ``finished``) or interrupted, with its stats."""
@@ -122,10 +168,17 @@ class StorePipeline:
             return
         try:
             if self.writer is not None:
-                self.writer.close()
+                self._write(self.writer.close)
             stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-            status: CrawlStatus = "finished" if reason == "finished" else "interrupted"
-            finish_crawl(self.db, self.crawl_id, status, stats)
+            finished = reason == "finished" and self.failed is None
+            status: CrawlStatus = "finished" if finished else "interrupted"
+            try:
+                finish_crawl(self.db, self.crawl_id, status, stats)
+            except sqlite3.Error as exc:
+                # Still full: the run stays 'running', which --resume continues as well.
+                if self.failed is None:
+                    self._fail(exc)
+                logger.warning("crawl %s could not be marked %s: %s", self.crawl_id, status, exc)
         finally:
             self.db.close()
             self.db = None

@@ -9,6 +9,8 @@ unreachable robots.txt means "disallow everything"); what it skips is recorded.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +21,22 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from audits.images import next_range
+from audits.renditions import rendition_pairs
 from audits.robots import RobotsTxt, parse_robots
 from audits.robots_access import robots_access
 from crawler.browser import find_chromium
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.records import now, record_failure, record_response, record_skipped
 from crawler.sampling import (
+    MAX_CANDIDATES,
+    artwork_links,
     choose_pages,
+    draw_sample,
     image_urls,
+    listing_pages,
     page_links,
+    profile_candidates,
     rsl_links,
     sitemap_page_urls,
     tos_link,
@@ -40,8 +49,22 @@ POLICY_FILES = (
     ("tdmrep", "/.well-known/tdmrep.json"),
     ("llms", "/llms.txt"),
 )
-HTML_KINDS = ("home", "page", "tos")
+HTML_KINDS = ("home", "page", "tos", "profile", "artwork")
+IMAGE_KINDS = ("image", "original", "image-tail")
+RENDITIONS_PER_ARTWORK = 2
+"""Displayed/original pairs fetched from each sampled artwork page."""
 _STATUSES = list(range(400, 600))  # see STYLE.md: never handle_httpstatus_all (kills redirects)
+
+
+@dataclass
+class PlatformState:
+    """Profile discovery on a platform: candidates gathered until every discovery request
+    (listing pages, the first sitemap) has answered, then one seeded draw."""
+
+    candidates: set[str] = field(default_factory=set)
+    pending: int = 0
+    home_done: bool = False
+    sampled: int | None = None
 
 
 @dataclass
@@ -60,6 +83,8 @@ class SiteState:
     licences: int = 0
     sitemaps: list[str] = field(default_factory=list)
     crawl_delay: float = 0.0
+    platform: PlatformState | None = None
+    """Set for platform seeds with a profile_pattern: their profiles are sampled."""
 
 
 class OptoutSpider(scrapy.Spider):
@@ -79,6 +104,7 @@ class OptoutSpider(scrapy.Spider):
         self.sites: dict[str, SiteState] = {}
         self.crawl_id: int = 0
         self.done_origins: set[str] = set()
+        self._site_closed = asyncio.Event()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OptoutSpider:
@@ -135,7 +161,7 @@ class OptoutSpider(scrapy.Spider):
         return self.settings.getbool("OPTOUT_RENDER")
 
     def _maxbytes(self, kind: str) -> int:
-        setting = {"image": "OPTOUT_IMAGE_MAXBYTES"}.get(kind)
+        setting = "OPTOUT_IMAGE_MAXBYTES" if kind in IMAGE_KINDS else None
         if setting is None:
             setting = "OPTOUT_PAGE_MAXBYTES" if kind in HTML_KINDS else "OPTOUT_POLICY_MAXBYTES"
         return self.settings.getint(setting)
@@ -149,11 +175,26 @@ class OptoutSpider(scrapy.Spider):
                 break
             if seed.origin in self.done_origins or seed.origin in self.sites:
                 continue
-            site = SiteState(seed)
-            self.sites[seed.origin] = site
-            yield SiteSeen(self.crawl_id, seed)
-            for kind, path in POLICY_FILES:
-                yield self._request(site, kind, seed.origin + path, policy=True)
+            await self._room_for_a_site()
+            for item in self._open_site(seed):
+                yield item
+
+    async def _room_for_a_site(self) -> None:
+        """Wait until fewer than ``OPTOUT_SITES_IN_FLIGHT`` sites are open."""
+        room = self.settings.getint("OPTOUT_SITES_IN_FLIGHT") or 2 * self.settings.getint(
+            "CONCURRENT_REQUESTS"
+        )
+        while len(self.sites) >= room:
+            self._site_closed.clear()
+            await self._site_closed.wait()
+
+    def _open_site(self, seed: Seed) -> Iterator[Any]:
+        """A site's first requests (its policy files); the distributed spider shares this."""
+        site = SiteState(seed, platform=_platform_state(seed))
+        self.sites[seed.origin] = site
+        yield SiteSeen(self.crawl_id, seed)
+        for kind, path in POLICY_FILES:
+            yield self._request(site, kind, seed.origin + path, policy=True)
 
     def _request(
         self,
@@ -164,9 +205,11 @@ class OptoutSpider(scrapy.Spider):
         policy: bool = False,
         parent: str | None = None,
         render: bool = False,
+        discovery: bool = False,
+        byte_range: tuple[int, int] | None = None,
     ) -> scrapy.Request:
         site.outstanding += 1
-        site.requested.add(("r:" if render else "") + url)
+        site.requested.add(_key(kind, url, render))
         meta: dict[str, Any] = {
             "optout_origin": site.seed.origin,
             "optout_kind": kind,
@@ -176,8 +219,13 @@ class OptoutSpider(scrapy.Spider):
             "handle_httpstatus_list": _STATUSES,
             "dont_obey_robotstxt": policy,
         }
+        if discovery and site.platform is not None:
+            site.platform.pending += 1
+            meta["optout_discovery"] = True
         headers = {}
-        if kind == "image":
+        if byte_range is not None:
+            headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
+        elif kind in IMAGE_KINDS:
             headers["Range"] = f"bytes=0-{self._maxbytes('image') - 1}"
         if render:
             meta["playwright"] = True
@@ -194,16 +242,22 @@ class OptoutSpider(scrapy.Spider):
         )
 
     def _follow(
-        self, site: SiteState, kind: str, url: str, parent: str | None, render: bool = False
+        self,
+        site: SiteState,
+        kind: str,
+        url: str,
+        parent: str | None,
+        render: bool = False,
+        **request: Any,
     ) -> Iterator[Any]:
         """Request a page or image if our robots.txt check allows it, else record the skip."""
-        if (("r:" if render else "") + url) in site.requested:
+        if _key(kind, url, render) in site.requested:
             return
         allowed = self._we_may_fetch(site, url)
         if allowed is None:
-            yield self._request(site, kind, url, parent=parent, render=render)
+            yield self._request(site, kind, url, parent=parent, render=render, **request)
             return
-        site.requested.add(("r:" if render else "") + url)
+        site.requested.add(_key(kind, url, render))
         self.crawler.stats.inc_value(f"optout/skipped/{allowed}")
         yield record_skipped(
             url,
@@ -214,8 +268,15 @@ class OptoutSpider(scrapy.Spider):
             parent=parent,
         )
 
+    def _too_long(self, url: str) -> bool:
+        """Scrapy's UrlLengthMiddleware drops such requests without a word, which would leave
+        the site waiting for an answer that never comes: they are skipped here instead."""
+        return len(url) > self.settings.getint("URLLENGTH_LIMIT", 2083)
+
     def _we_may_fetch(self, site: SiteState, url: str) -> str | None:
         """None when our agent may fetch ``url``, else the reason it may not."""
+        if self._too_long(url):
+            return "url-too-long"
         if site.robots_rule == "disallow-all":
             return "robots-unreachable"
         if site.robots_rule == "parse" and site.robots is not None:
@@ -242,6 +303,8 @@ class OptoutSpider(scrapy.Spider):
             handler = getattr(self, f"_after_{kind}", None)
             if handler is not None:
                 yield from handler(site, response, record)
+        if meta.get("optout_discovery"):
+            yield from self._discovered(site)
         yield from self._settle(site)
 
     def _on_failure(self, failure: Failure) -> Iterator[Any]:
@@ -254,6 +317,8 @@ class OptoutSpider(scrapy.Spider):
             yield from self._after_robots(site, None, record)
         elif kind == "home":
             yield from self._sitemap(site)
+        if request.meta.get("optout_discovery"):
+            yield from self._discovered(site)
         yield from self._settle(site)
 
     def _count(self, site: SiteState, record: FetchRecord) -> Iterator[FetchRecord]:
@@ -272,8 +337,13 @@ class OptoutSpider(scrapy.Spider):
     def _settle(self, site: SiteState) -> Iterator[Any]:
         if site.outstanding == 0 and site.robots_rule != "pending":
             self.sites.pop(site.seed.origin, None)
+            self._site_closed.set()
             self.crawler.stats.inc_value("optout/sites/done")
-            yield SiteDone(self.crawl_id, site.seed.origin, site.fetches, site.errors, now())
+            done = SiteDone(self.crawl_id, site.seed.origin, site.fetches, site.errors, now())
+            if site.platform is not None:
+                done.profile_candidates = len(site.platform.candidates)
+                done.profiles_sampled = site.platform.sampled
+            yield done
 
     def _after_robots(
         self, site: SiteState, response: Response | None, record: FetchRecord
@@ -307,7 +377,10 @@ class OptoutSpider(scrapy.Spider):
         link_headers = [v for k, v in record.headers if k.lower() == "link"]
         yield from self._licences(site, rsl_links(link_headers, record.body or b"", response.url))
         yield from self._render(site, response.url, "home")
-        yield from self._sample_from(site, links, response.url, record.body or b"")
+        if site.platform is not None:
+            yield from self._discover(site, links, response.url, record.body or b"")
+        else:
+            yield from self._sample_from(site, links, response.url, record.body or b"")
         yield from self._sitemap(site)
 
     def _sample_from(
@@ -334,11 +407,18 @@ class OptoutSpider(scrapy.Spider):
             return
         yield from self._render(site, response.url, "page")
         yield from self._images(site, record.body or b"", response.url, 1)
+        if response.meta.get("optout_discovery"):
+            self._add_candidates(
+                site, [link.url for link in page_links(record.body or b"", response.url)]
+            )
 
     def _after_sitemap(
         self, site: SiteState, response: Response, record: FetchRecord
     ) -> Iterator[Any]:
         if record.status != 200 or record.bot_wall:
+            return
+        if site.platform is not None:
+            self._add_candidates(site, sitemap_page_urls(record.body or b"", MAX_CANDIDATES))
             return
         limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
         urls = sitemap_page_urls(record.body or b"")
@@ -353,15 +433,141 @@ class OptoutSpider(scrapy.Spider):
         """The first sitemap robots.txt names, asked only after the home page so that the
         page sample (home links first, then sitemap entries) does not depend on timing."""
         room = self.settings.getint("OPTOUT_PAGE_SAMPLE") - site.pages
-        if site.sitemaps and room > 0 and site.robots_rule != "disallow-all":
-            yield from self._follow(site, "sitemap", site.sitemaps[0], None)
+        platform = site.platform is not None
+        if site.sitemaps and (room > 0 or platform) and site.robots_rule != "disallow-all":
+            yield from self._follow(site, "sitemap", site.sitemaps[0], None, discovery=platform)
+        if site.platform is not None:
+            site.platform.home_done = True
+            yield from self._draw_profiles(site)
+
+    # -- platforms: profiles and artworks ---------------------------------------------------
+
+    def _discover(self, site: SiteState, links: list[Any], base: str, html: bytes) -> Iterator[Any]:
+        """A platform's home page: profile candidates from its links, its listing pages
+        (fetched as pages, for more candidates), its terms page and images."""
+        seed = site.seed
+        urls = [link.url for link in links]
+        self._add_candidates(site, urls)
+        limit = self.settings.getint("OPTOUT_LISTING_PAGES")
+        for url in listing_pages(
+            urls, seed.origin, limit, seed.profile_pattern, seed.artwork_pattern
+        ):
+            yield from self._follow(site, "page", url, base, discovery=True)
+        terms = tos_link(links, seed.origin)
+        if terms:
+            yield from self._follow(site, "tos", terms, base)
+        yield from self._images(site, html, base, self.settings.getint("OPTOUT_IMAGE_SAMPLE"))
+
+    def _add_candidates(self, site: SiteState, urls: list[str]) -> None:
+        platform, seed = site.platform, site.seed
+        if platform is None or seed.profile_pattern is None:
+            return
+        found = profile_candidates(urls, seed.origin, seed.profile_pattern, seed.artwork_pattern)
+        room = MAX_CANDIDATES - len(platform.candidates)
+        platform.candidates.update(sorted(found)[: max(0, room)])
+
+    def _discovered(self, site: SiteState) -> Iterator[Any]:
+        """One discovery request answered (or failed)."""
+        if site.platform is not None:
+            site.platform.pending -= 1
+            yield from self._draw_profiles(site)
+
+    def _draw_profiles(self, site: SiteState) -> Iterator[Any]:
+        """Once every discovery request has answered, draw the profile sample and fetch it.
+
+        Waiting makes the candidate set, and so the sample, independent of response order.
+        """
+        platform = site.platform
+        if (
+            platform is None
+            or not platform.home_done
+            or platform.pending
+            or platform.sampled is not None
+        ):
+            return
+        settings = self.settings
+        sample = draw_sample(
+            platform.candidates,
+            settings.getint("OPTOUT_PROFILE_SAMPLE"),
+            str(settings.get("OPTOUT_SAMPLE_SEED")),
+            site.seed.origin,
+        )
+        platform.sampled = len(sample)
+        self.crawler.stats.inc_value("optout/platform/candidates", len(platform.candidates))
+        self.crawler.stats.inc_value("optout/platform/sampled", len(sample))
+        for url in sample:
+            yield from self._follow(site, "profile", url, None)
+
+    def _after_profile(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        if record.bot_wall or not _is_html(record):
+            return
+        html = record.body or b""
+        yield from self._render(site, response.url, "profile")
+        yield from self._images(site, html, response.url, 1)
+        links = [link.url for link in page_links(html, response.url)]
+        for url in artwork_links(
+            links,
+            record.requested_url,
+            site.seed.artwork_pattern,
+            self.settings.getint("OPTOUT_ARTWORK_SAMPLE"),
+            str(self.settings.get("OPTOUT_SAMPLE_SEED")),
+        ):
+            yield from self._follow(site, "artwork", url, record.requested_url)
+
+    def _after_artwork(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        """An artwork page: its first image, and each displayed image with its original."""
+        if record.bot_wall or not _is_html(record):
+            return
+        html = record.body or b""
+        yield from self._render(site, response.url, "artwork")
+        yield from self._images(site, html, response.url, 1)
+        for pair in rendition_pairs(html, response.url, RENDITIONS_PER_ARTWORK):
+            yield from self._follow(site, "image", pair.displayed, response.url)
+            yield from self._follow(site, "original", pair.original, response.url)
+
+    # -- images: a second range when metadata may lie past the first bytes -----------------
+
+    def _after_image(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        yield from self._image_tail(site, record)
+
+    def _after_original(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Iterator[Any]:
+        yield from self._image_tail(site, record)
+
+    def _image_tail(self, site: SiteState, record: FetchRecord) -> Iterator[Any]:
+        """One "image-tail" request for an image whose first bytes were not all of it, when
+        ``audits.images.next_range`` says its metadata may lie further on."""
+        head = record.body or b""
+        total = _range_total(record)
+        if record.status != 206 or total is None or total <= len(head):
+            return
+        limit = self._maxbytes("image-tail")
+        wanted = next_range(head, total, limit)
+        if wanted is None:
+            return
+        start, end = wanted[0], min(wanted[1], wanted[0] + limit - 1, total - 1)
+        if 0 < start <= end:
+            yield from self._follow(
+                site, "image-tail", record.requested_url, record.parent_url, byte_range=(start, end)
+            )
 
     def _licences(self, site: SiteState, urls: list[str]) -> Iterator[Any]:
         """RSL licence documents, fetched like policy files (they are meant for machines)."""
         for url in urls:
             if site.licences >= self.settings.getint("OPTOUT_LICENSE_SAMPLE"):
                 return
-            if url.startswith(("http://", "https://")) and url not in site.requested:
+            if (
+                url.startswith(("http://", "https://"))
+                and url not in site.requested
+                and not self._too_long(url)
+            ):
                 site.licences += 1
                 yield self._request(site, "license", url, policy=True)
 
@@ -399,6 +605,27 @@ class OptoutSpider(scrapy.Spider):
         if slot is not None:
             slot.delay = max(slot.delay, delay)
             self.crawler.stats.inc_value("optout/politeness/crawl_delay_applied")
+
+
+def _platform_state(seed: Seed) -> PlatformState | None:
+    """Platform seeds with a profile pattern get their profiles sampled; others do not."""
+    return PlatformState() if seed.kind == "platform" and seed.profile_pattern else None
+
+
+def _key(kind: str, url: str, render: bool) -> str:
+    """What ``requested`` remembers: an original or a tail may share its URL with an image."""
+    prefix = f"{kind}:" if kind in ("original", "image-tail") else ""
+    return ("r:" if render else "") + prefix + url
+
+
+_CONTENT_RANGE = re.compile(r"bytes\s+\d+-\d+/(\d+)", re.IGNORECASE)
+
+
+def _range_total(record: FetchRecord) -> int | None:
+    """The full length a ``206`` response's ``Content-Range`` gives, when it gives one."""
+    values = [v for k, v in record.headers if k.lower() == "content-range"]
+    match = _CONTENT_RANGE.match(values[-1].strip()) if values else None
+    return int(match.group(1)) if match else None
 
 
 def _content_type(record: FetchRecord) -> str | None:

@@ -14,6 +14,7 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
+from results.robots_rows import full_report
 
 USES = ("train", "ai-use", "search", "tdm")
 USE_WORDS = {
@@ -143,6 +144,24 @@ def _findings(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[st
     ]
 
 
+def _images(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The site's images with links to their fetches; None for a report without images."""
+    images = report.get("images")
+    if images is None:
+        return None
+    return [
+        {
+            **i,
+            "href": _fetch_href(datasette, name, i.get("fetch_id")),
+            "tail_href": _fetch_href(datasette, name, i.get("tail_fetch_id")),
+            "path": _path(i.get("url")),
+            "page_path": _path(i.get("page_url")),
+            "original_path": _path(i.get("original_url")),
+        }
+        for i in images
+    ]
+
+
 _AGENTS_SHOWN = 8
 
 
@@ -197,7 +216,8 @@ async def site_page(datasette: Any, request: Any) -> Response:
             "site.html", {**context, "not_found": True}, request=request
         )
         return Response.html(html, status=404)
-    report = json.loads(row["report"])
+    stored = json.loads(row["report"])
+    report = await db.execute_fn(lambda conn: full_report(conn, row["crawl_id"], stored))
     crawls = [
         r[0]
         for r in await db.execute(
@@ -224,6 +244,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         audit=dict(audit) if audit else {},
         uses=_uses(datasette, name, report),
         findings=_findings(datasette, name, report),
+        images=_images(datasette, name, report),
         agents=await _agents(db, report),
         fetches=[
             {**e, "href": _fetch_href(datasette, name, e["fetch_id"]), "path": _path(e["url"])}

@@ -79,6 +79,21 @@ _STATES: dict[str, tuple[State, State, State, State]] = {
     "tdmrep_header_only": ("reserved", "unstated", "unstated", "reserved"),
     "disallow_ai_training": ("reserved", "unstated", "unstated", "unstated"),
     "policy_files_unanswered": ("unstated", "unstated", "unstated", "unknown"),
+    # Site builders (tests/audits/test_builders.py).
+    "builder_generator_webflow": ("unstated", "unstated", "unstated", "unstated"),
+    "builder_header_wix_by_hand": ("partial", "unstated", "unstated", "unstated"),
+    "builder_host_cargo": ("unstated", "unstated", "unstated", "unstated"),
+    "builder_host_wordpress_com_sharing_off": ("partial", "partial", "unstated", "unstated"),
+    "builder_html_squarespace_toggle_on": ("partial", "partial", "unstated", "unstated"),
+    "builder_robots_squarespace_toggle_off": ("unstated", "unstated", "unstated", "unstated"),
+    "builder_wordpress_plugin_template": ("reserved", "reserved", "unstated", "unstated"),
+    "platform_profiles": ("partial", "unstated", "unstated", "unstated"),
+    # Image metadata (tests/audits/test_images_site.py).
+    "image_cawg_and_damaged": ("partial", "unstated", "unstated", "allowed"),
+    "image_dmi_every_image": ("reserved", "unstated", "unstated", "unstated"),
+    "image_dmi_generative_only": ("partial", "unstated", "unstated", "unstated"),
+    "image_dmi_some_images": ("partial", "unstated", "unstated", "unstated"),
+    "image_webp_tail": ("reserved", "unstated", "unstated", "unstated"),
 }
 
 

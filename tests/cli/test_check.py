@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from audits.agents import load_registry
 from optout_cli.check_cmd import TEMP_PREFIX
 from optout_cli.main import cli
+from results.robots_rows import full_report
 from sampleweb.server import SampleWeb
 from tests.conftest import ROOT
 from tests.crawler.conftest import FAST, OPTOUT, sample_web  # noqa: F401
@@ -79,14 +80,14 @@ def test_check_json_is_the_stored_site_report(
     db = tmp_path / "check.db"
     result = run_check(sample_web, "http://artist-anna.example", "--json", "--db", str(db))
     with sqlite3.connect(db) as conn:
-        stored = conn.execute(
-            "SELECT report FROM site_summary WHERE origin = 'http://artist-anna.example'"
-        ).fetchone()[0]
-    assert json.loads(result.stdout) == json.loads(stored)
-    assert (
-        result.stdout
-        == json.dumps(json.loads(stored), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+        crawl, stored = conn.execute(
+            "SELECT crawl_id, report FROM site_summary WHERE origin = 'http://artist-anna.example'"
+        ).fetchone()
+        # The stored report keeps its robots.txt verdicts in robots_verdict_rows.
+        report = full_report(conn, crawl, json.loads(stored))
+    assert report["robots"]["verdicts"]
+    assert json.loads(result.stdout) == report
+    assert result.stdout == json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def test_check_deletes_its_temporary_database(

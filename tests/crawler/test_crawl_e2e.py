@@ -160,3 +160,36 @@ def test_user_agent_names_the_project_and_a_contact_url(
 ) -> None:
     agents = set(sample_web.user_agents)
     assert any(ua.startswith("optout-audit/") and "(+https://" in ua for ua in agents)
+
+
+# Sample sites on site builders: (builder, its AI setting on?, who wrote the robots.txt block).
+_BUILDER_SITES = {
+    "ceramics-lola.example": ("squarespace", True, "builder-toggle"),
+    "prints-omar.example": ("squarespace", False, None),
+    "journal-pell.example": ("wordpress-com", True, "builder-toggle"),
+    "weaver-kai.example": ("wix", None, None),
+    "motion-bea.example": ("cargo", None, None),
+    "drawings-ruth.example": (None, None, "by-hand"),
+}
+
+
+def test_builder_sites_say_who_set_their_opt_out(crawl_db: Path) -> None:
+    from audits.builders import builder_row, summarise_builders
+
+    seen: dict[str, tuple[str | None, bool | None, str | None]] = {}
+    rows = []
+    for evidence in iter_site_evidence(open_db(crawl_db), 1):
+        audit = audit_site(evidence)
+        rows.append(builder_row(audit.builder, audit.verdict("train")))
+        host = evidence.origin.removeprefix("http://")
+        if host in _BUILDER_SITES:
+            robots = [a.author for a in audit.opt_out_authors if a.mechanism == "robots.txt"]
+            found = audit.builder
+            seen[host] = (
+                found.builder if found else None,
+                found.toggle_on if found else None,
+                robots[0] if robots else None,
+            )
+    assert seen == _BUILDER_SITES
+    squarespace = next(s for s in summarise_builders(rows) if s.builder == "squarespace")
+    assert (squarespace.sites, squarespace.toggle_known, squarespace.toggle_on) == (2, 2, 1)

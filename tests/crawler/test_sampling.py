@@ -64,3 +64,15 @@ def test_sitemap_locations_are_read_without_namespace_trouble() -> None:
 def test_hostile_html_is_bounded() -> None:
     html = b"<html><body>" + b'<a href="/p/x">x</a>' * 200_000 + b"</body></html>"
     assert len(page_links(html, ORIGIN + "/")) <= 2_000
+
+
+def test_empty_page_and_attribute_names_with_control_characters_are_read() -> None:
+    # A site may serve an empty 200 page; parsel refuses an empty body, lxml an attribute
+    # name holding a control character. Either raised inside the spider's callback.
+    assert page_links(b"", "http://a.example/") == []
+    assert image_urls(b"", "http://a.example/", 4) == []
+    hostile = b'<a href="/art/1" \x1f="x">Art</a><img src="/a.jpg" \x1f="x">'
+    assert [link.url for link in page_links(hostile, "http://a.example/")] == [
+        "http://a.example/art/1"
+    ]
+    assert image_urls(hostile, "http://a.example/", 4) == ["http://a.example/a.jpg"]

@@ -87,6 +87,9 @@ def test_opening_twice_applies_migrations_once(db_path: Path) -> None:
         {"name": "m001_raw_evidence"},
         {"name": "m002_derived"},
         {"name": "m003_webhook_deliveries"},
+        {"name": "m004_platform_sampling"},
+        {"name": "m005_platforms_images"},
+        {"name": "m006_scale_indexes"},
     ]
     assert {"crawls", "sites", "site_status", "bodies", "fetches"} <= set(db.table_names())
     db.close()

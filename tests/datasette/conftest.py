@@ -98,11 +98,12 @@ def audited_db(tmp_path_factory: pytest.TempPathFactory, sample_web: Any) -> Pat
     return db_path
 
 
-def make_datasette(db_path: Path) -> Datasette:
-    """Datasette as ``optout serve`` configures it, in-process: immutable, our metadata."""
+def make_datasette(db_path: Path, **settings: Any) -> Datasette:
+    """Datasette as ``optout serve`` configures it, in-process: read-only, our metadata."""
     folder = datasette_dir()
     return Datasette(
-        immutables=[str(db_path)],
+        [str(db_path)],
+        settings=settings or None,
         metadata=yaml.safe_load((folder / "metadata.yml").read_text(encoding="utf-8")),
         plugins_dir=str(folder / "plugins"),
         template_dir=str(folder / "templates"),

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -40,33 +41,36 @@ def answers(url: str) -> bool:
 
 @contextmanager
 def optout_serve(db_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``optout serve --db`` in its own process group; yields its base URL and process."""
+    """``optout serve --db`` in its own process group; yields its base URL and process.
+
+    Its output (a log line per request) goes to a file, not a pipe: nobody reads a pipe while
+    the server runs, and a full one would block Datasette after some hundred requests.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        [str(OPTOUT), "serve", "--db", str(db_path), "--port", str(port)],
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not answers(base + "/-/versions.json"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"optout serve did not start: {output[-2000:]}")
-            time.sleep(0.2)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        if process.stdout:
-            process.stdout.close()
+    with tempfile.TemporaryFile(mode="w+") as output:
+        process = subprocess.Popen(
+            [str(OPTOUT), "serve", "--db", str(db_path), "--port", str(port)],
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not answers(base + "/-/versions.json"):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output.seek(0)
+                    raise RuntimeError(f"optout serve did not start: {output.read()[-2000:]}")
+                time.sleep(0.2)
+            yield base, process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()

@@ -129,6 +129,21 @@ def test_faceted_table_shows_facet_counts(visit: Visit, audited_db: Path) -> Non
     visit.shot("faceted-table")
 
 
+def test_platforms_page_shows_each_platforms_share(visit: Visit, audited_db: Path) -> None:
+    visit.go("/-/platforms")
+    folio = "http://folio-platform.example"
+    where = "where origin = ? and crawl_id = (select max(crawl_id) from audits)"
+    opted = sql_value(audited_db, f"select opted_out from platform_summary {where}", (folio,))
+    sampled = sql_value(audited_db, f"select sampled from platform_summary {where}", (folio,))
+    share = visit.page.locator(f'tr[data-origin="{folio}"] td[data-column="share"]')
+    assert share.is_visible() and f"{opted} of {sampled}" in share.inner_text()
+    visit.shot("platforms")
+    with visit.page.expect_navigation():
+        visit.page.locator(f'tr[data-origin="{folio}"] th a').click()
+    images = visit.page.locator("table.images")
+    assert images.is_visible() and "stripped" in images.inner_text()
+
+
 SCRIPT = "<script>alert(1)</script>"
 TEMPLATE = "{{ 7*7 }}"
 

@@ -18,9 +18,13 @@ EXPECTED_COLUMNS = {
     "site_agents": ["agent", "operator", "at_root", "rule_line", "rule_text", "crawl_id"],
     "platform_profile_opt_out": [
         "origin",
-        "sampled_profile_pages",
-        "opted_out_pages",
+        "sampled_profiles",
+        "opted_out_profiles",
         "percent_opted_out",
+        "interval_95_percent",
+        "per_profile_opt_out",
+        "default_train",
+        "crawl_id",
     ],
     "conflicting_signals": ["origin", "use", "state", "signals", "crawl_id"],
     "changes_since_last_crawl": ["origin", "subject", "change", "before", "after", "crawl_id"],
@@ -31,6 +35,22 @@ EXPECTED_COLUMNS = {
     "most_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
     "least_blocked_agents": ["agent", "sites_blocking", "sites_known", "percent_blocking"],
     "findings_by_code": ["code", "severity", "sites", "findings", "example_message"],
+    "platforms_that_strip_metadata": [
+        "origin",
+        "renditions_compared",
+        "lost_data_mining",
+        "example_displayed",
+        "example_original",
+        "crawl_id",
+    ],
+    "builders_by_opt_out_rate": [
+        "builder",
+        "sites",
+        "toggle_on",
+        "opted_out",
+        "percent_opted_out",
+        "crawl_id",
+    ],
 }
 PARAMS = {"site_agents": {"origin": EDITED_ORIGIN}}
 
@@ -115,7 +135,9 @@ def test_most_blocked_agents_are_sorted_by_share(ds: Datasette) -> None:
     assert shares == sorted(shares, reverse=True)
 
 
-def test_platform_query_counts_profile_pages_with_noai(ds: Datasette, audited_db: Path) -> None:
+def test_platform_query_counts_sampled_profiles_that_opt_out(
+    ds: Datasette, audited_db: Path
+) -> None:
     folio = next(
         r
         for r in _json(ds, "platform_profile_opt_out")["rows"]
@@ -123,8 +145,8 @@ def test_platform_query_counts_profile_pages_with_noai(ds: Datasette, audited_db
     )
     expected = sql_value(
         audited_db,
-        "select count(*) from pages where crawl_id = 2 and origin = ? and kind = 'page'"
-        " and url glob ? and (noai = 1 or noimageai = 1)",
-        ("http://folio-platform.example", "http://folio-platform.example/u/*"),
+        "select count(*) from profiles where crawl_id = 2 and origin = ? and opted_out_train = 1",
+        ("http://folio-platform.example",),
     )
-    assert folio["opted_out_pages"] == expected > 0
+    assert folio["opted_out_profiles"] == expected > 0
+    assert folio["per_profile_opt_out"].startswith("yes: ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -77,9 +78,13 @@ def test_body_row_page_does_not_inline_the_body(ds: Datasette, audited_db: Path)
     assert "alert" not in content
 
 
-def test_database_is_served_immutable(ds: Datasette) -> None:
+def test_database_is_served_read_only_not_immutable(ds: Datasette) -> None:
+    # Read-only connections (mode=ro) that follow the write-ahead log: a crawl may write
+    # meanwhile (tests/faults/test_read_while_crawling.py); writes through Datasette fail.
     database = ds.get_database(DB_NAME)
-    assert database.is_mutable is False
+    assert database.is_mutable is True
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        asyncio.run(database.execute_fn(lambda conn: conn.execute("delete from findings")))
 
 
 def test_writes_are_refused(ds: Datasette) -> None:

@@ -15,11 +15,13 @@ from optout_cli.serve_cmd import datasette_args, datasette_dir
 from tests.datasette.server import answers, optout_serve
 
 
-def test_datasette_args_serve_the_file_immutable_with_our_folder(tmp_path: Path) -> None:
+def test_datasette_args_serve_the_file_read_only_with_our_folder(tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     args = datasette_args(db, 8123, "127.0.0.1")
     folder = datasette_dir()
-    assert args[:3] == ["serve", "-i", str(db.resolve())]
+    # Not immutable (-i): a crawl may write to the file while it is served.
+    assert args[:2] == ["serve", str(db.resolve())]
+    assert "-i" not in args and "--immutable" not in args
     assert args[args.index("--metadata") + 1] == str(folder / "metadata.yml")
     assert args[args.index("--plugins-dir") + 1] == str(folder / "plugins")
     assert args[args.index("--template-dir") + 1] == str(folder / "templates")

@@ -18,6 +18,9 @@ TABLES = (
     "site_verdicts",
     "contributions",
     "robots_verdicts",
+    "robots_verdict_rows",
+    "agent_counts",
+    "finding_counts",
     "findings",
     "pages",
     "fetches",
@@ -27,6 +30,9 @@ TABLES = (
     "changes",
     "site_status",
     "bodies",
+    "images",
+    "profiles",
+    "platform_summary",
 )
 HIDDEN = ("bodies", "_sqlite_migrations", "sqlite_sequence", "webhook_deliveries")
 
@@ -66,6 +72,9 @@ def test_table_page_shows_its_description(ds: Datasette, table: str) -> None:
         ("contributions", "mechanism"),
         ("pages", "noai"),
         ("changes", "change"),
+        ("images", "data_mining_code"),
+        ("profiles", "opted_out_train"),
+        ("platform_summary", "offers_per_profile"),
     ],
 )
 def test_table_page_shows_its_default_facets(ds: Datasette, table: str, facet: str) -> None:

@@ -35,6 +35,7 @@ from crawler.seeds import KINDS
 from crawler.storage import open_db, start_crawl
 from optout_cli.main import cli
 from results.derive import audit_crawl
+from results.derive_platforms import site_extras
 from results.export import (
     CSV_COLUMNS,
     SCHEMA_ID,
@@ -45,6 +46,7 @@ from results.export import (
     write_json,
 )
 from results.report import site_report
+from results.robots_rows import full_report
 from sampleweb.server import SampleWeb
 from tests.conftest import FIXTURES, ROOT
 from tests.crawler.conftest import FAST, OPTOUT, SAMPLE_SEEDS, run_crawl, sample_web  # noqa: F401
@@ -72,13 +74,28 @@ SETTINGS = {
     "OPTOUT_RENDER": "false",
     "OPTOUT_PROXY": "http://127.0.0.1:1",
 }
-# (fixture case, seed facts): two kinds, two countries and a site without a country.
+# (fixture case, seed facts): three kinds, four countries and a site without a country; the
+# platform has sampled profiles, images and a stripped rendition; one site runs on a builder.
 CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("blanket_block", {"name": "Blanket Block", "kind": "creator-site", "country": "FR"}),
     ("legacy_only", {"name": "Legacy Only", "kind": "creator-site", "country": "DE"}),
     ("robots_unreachable", {"name": "Robots Unreachable", "kind": "blog", "country": None}),
     ("signals_conflict", {"name": "Signals Conflict", "kind": "blog", "country": "FR"}),
     ("token_typo", {"name": "Token Typo", "kind": "creator-site", "country": "FR"}),
+    (
+        "builder_html_squarespace_toggle_on",
+        {"name": "Squarespace Site", "kind": "creator-site", "country": "GB"},
+    ),
+    (
+        "platform_profiles",
+        {
+            "name": "Folio",
+            "kind": "platform",
+            "country": "US",
+            "profile_pattern": "/u/*",
+            "artwork_pattern": "/u/*/art/*",
+        },
+    ),
 )
 
 
@@ -191,7 +208,7 @@ def test_pretty_json_is_exactly_a_one_shot_sorted_dump(fixed_db: Path) -> None:
 def test_compact_json_holds_the_same_document_one_site_per_line(fixed_db: Path) -> None:
     compact = export_text(fixed_db, "json")
     assert json.loads(compact) == json.loads(export_text(fixed_db, "json", "--pretty"))
-    site_lines = [line for line in compact.splitlines() if line.startswith('{"country"')]
+    site_lines = [line for line in compact.splitlines() if line.startswith('{"builder"')]
     assert len(site_lines) == len(CASES)
 
 
@@ -214,8 +231,12 @@ def test_output_file_holds_what_standard_output_shows(fixed_db: Path, tmp_path: 
 
 
 def test_json_sites_are_the_stored_site_reports(fixed_db: Path) -> None:
+    # The stored report keeps robots.txt verdicts in their table (results.robots_rows).
     with sqlite3.connect(fixed_db) as conn:
-        stored = [json.loads(r) for (r,) in conn.execute("SELECT report FROM site_summary")]
+        stored = [
+            full_report(conn, 1, json.loads(r))
+            for (r,) in conn.execute("SELECT report FROM site_summary")
+        ]
     stored.sort(key=lambda report: report["origin"])
     assert export_json(fixed_db)["sites"] == stored
 
@@ -226,10 +247,19 @@ def test_ndjson_lines_are_the_json_sites(fixed_db: Path) -> None:
 
 
 def test_export_site_keeps_a_live_site_report_as_it_is(tmp_path: Path) -> None:
+    evidence = load_site("platform_profiles")
+    extras = site_extras(evidence, audit_site(evidence, REGISTRY))
+    report = site_report(extras.audit, evidence, {"kind": "platform"}) | extras.report_keys
+    site = export_site(report)
+    assert site == json.loads(json.dumps(report))
+    assert schema_errors(site, SITE_VALIDATOR) == []
+
+
+def test_a_report_stored_before_schema_1_1_exports_images_as_unknown() -> None:
     evidence = load_site("signals_conflict")
     report = site_report(audit_site(evidence, REGISTRY), evidence, {"kind": "blog"})
     site = export_site(report)
-    assert site == json.loads(json.dumps(report))
+    assert site["images"] is None and site["builder"] is None
     assert schema_errors(site, SITE_VALIDATOR) == []
 
 
@@ -505,3 +535,66 @@ def test_real_sample_web_ndjson_lines_are_valid_sites(sample_db: Path) -> None:
     assert lines
     for line in lines:
         assert schema_errors(json.loads(line), SITE_VALIDATOR) == []
+
+
+# --- Platforms, images and builders (schema 1.1) -------------------------------------------
+
+FOLIO = "https://folio.example"
+
+
+def test_platforms_hold_the_sampled_share_and_its_interval(fixed_db: Path) -> None:
+    (folio,) = export_json(fixed_db)["platforms"]
+    assert folio["origin"] == FOLIO and folio["name"] == "Folio"
+    assert (folio["sampled"], folio["opted_out"], folio["population"]) == (9, 7, 12)
+    assert folio["ci_low"] < folio["share"] < folio["ci_high"]
+    assert folio["offers_per_profile"] and "noai" in folio["mechanisms"]
+    assert folio["strips_metadata"] and folio["stripped"][0]["lost"] == ["iptc-data-mining"]
+    assert folio["rendered_only"] == 1 and folio["default_train"] == "unstated"
+
+
+def test_platforms_follow_the_selection(fixed_db: Path) -> None:
+    assert export_json(fixed_db, "--kind", "blog")["platforms"] == []
+    assert len(export_json(fixed_db, "--kind", "platform")["platforms"]) == 1
+
+
+def test_each_site_carries_its_images(fixed_db: Path) -> None:
+    sites = {s["origin"]: s for s in export_json(fixed_db)["sites"]}
+    images = {i["url"]: i for i in sites[FOLIO]["images"]}
+    original = images[f"{FOLIO}/media/anna/1-original.jpg"]
+    assert original["data_mining"]["code"] == "DMI-PROHIBITED-AIMLTRAINING"
+    assert original["reservations"][0]["mechanism"] == "iptc-data-mining"
+    assert images[f"{FOLIO}/media/anna/1-display.jpg"]["stripped"] == ["iptc-data-mining"]
+    assert sites["https://token-typo.example"]["images"] == []
+
+
+def test_each_site_carries_its_builder_and_the_summary_counts_them(fixed_db: Path) -> None:
+    document = export_json(fixed_db)
+    builders = {s["origin"]: s["builder"] for s in document["sites"]}
+    squarespace = next(b for b in builders.values() if b and b["builder"] == "squarespace")
+    assert squarespace["toggle_on"] is True
+    (entry,) = document["summary"]["by_builder"]
+    assert entry["builder"] == "squarespace"
+    assert (entry["sites"], entry["toggle_on"]) == (1, 1)
+    with_builder = [b for b in builders.values() if b and b["builder"]]
+    assert len(with_builder) == entry["sites"]
+
+
+def test_csv_names_the_builder_of_each_site(fixed_db: Path) -> None:
+    rows = list(csv.DictReader(export_text(fixed_db, "csv").splitlines()))
+    assert {r["builder"] for r in rows} == {"", "squarespace"}
+
+
+def test_a_database_from_before_schema_1_1_still_exports(fixed_db: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    old.write_bytes(fixed_db.read_bytes())
+    with sqlite3.connect(old) as conn:
+        conn.execute("DROP INDEX site_summary_builder")
+        for column in ("builder", "builder_name", "builder_how", "builder_offers_toggle"):
+            conn.execute(f"ALTER TABLE site_summary DROP COLUMN {column}")
+        conn.execute("ALTER TABLE site_summary DROP COLUMN builder_toggle")
+        conn.execute("ALTER TABLE site_summary DROP COLUMN opt_out_author")
+        conn.execute("DROP TABLE platform_summary")
+    document = export_json(old)
+    assert document["platforms"] == [] and document["summary"]["by_builder"] == []
+    rows = list(csv.DictReader(export_text(old, "csv").splitlines()))
+    assert len(rows) == len(CASES) and {r["builder"] for r in rows} == {""}

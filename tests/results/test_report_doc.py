@@ -285,11 +285,14 @@ def test_two_reports_of_one_crawl_are_byte_identical(report_db: Path, fmt: str) 
 # --- The command -----------------------------------------------------------------------
 
 
-def test_output_suffix_chooses_markdown(report_db: Path, tmp_path: Path) -> None:
+def test_output_suffix_chooses_markdown(
+    report_db: Path, exported: dict[str, Any], tmp_path: Path
+) -> None:
     target = tmp_path / "out" / "report.md"
     result = CliRunner().invoke(cli, ["report", "--db", str(report_db), "-o", str(target)])
     assert result.exit_code == 0, result.output
-    assert "wrote the Markdown report of 77 sites of crawl 2" in result.stderr
+    sites = len(exported["sites"])
+    assert f"wrote the Markdown report of {sites} sites of crawl 2" in result.stderr
     assert target.read_text(encoding="utf-8") == report_text(report_db, "--format", "markdown")
     assert [p.name for p in target.parent.iterdir()] == ["report.md"]
 

@@ -1,0 +1,52 @@
+"""Whether an image's metadata may lie past the first bytes fetched, and which range to ask."""
+
+from __future__ import annotations
+
+from audits.images.jpeg import is_jpeg, walk_jpeg
+from audits.images.png import is_png, walk_png
+from audits.images.view import Bytes
+from audits.images.walk import Walk
+from audits.images.webp import is_webp, walk_webp
+
+_UNKNOWN_LENGTH = 1 << 62
+
+
+def _walk(head: bytes, total_length: int | None) -> tuple[str, Walk] | None:
+    data = Bytes(head, total_length=_UNKNOWN_LENGTH if total_length is None else total_length)
+    if is_jpeg(head):
+        return "jpeg", walk_jpeg(data)
+    if is_png(head):
+        return "png", walk_png(data)
+    if is_webp(head) and len(head) >= 12:
+        return "webp", walk_webp(data)
+    return None
+
+
+def next_range(head: bytes, total_length: int | None, limit: int) -> tuple[int, int] | None:
+    """The inclusive byte range to fetch as the "image-tail", or None when not needed.
+
+    JPEG: only when the head ended before SOS. PNG: when no XMP or caBX chunk was seen and
+    chunks remain (metadata may follow IDAT); the range is the file's last ``limit`` bytes
+    when that starts later. WebP: from the first chunk header past the head, where XMP and
+    C2PA usually sit after the bitstream.
+    """
+    if limit <= 0 or (total_length is not None and len(head) >= total_length):
+        return None
+    walked = _walk(head, total_length)
+    if walked is None:
+        return None
+    fmt, walk = walked
+    if walk.complete or walk.resume_at is None:
+        return None
+    start = walk.resume_at
+    if fmt == "png":
+        if walk.xmp or walk.jumbf:
+            return None
+        if total_length is not None:
+            start = max(start, total_length - limit)
+    end = start + limit - 1
+    if total_length is not None:
+        if start >= total_length:
+            return None
+        end = min(end, total_length - 1)
+    return start, end

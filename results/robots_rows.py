@@ -1,0 +1,113 @@
+"""robots.txt verdicts stored compactly: one ``*`` row per path, plus the agents that differ.
+
+A site's robots.txt decides most of the ~160 registry agents alike (by the ``*`` group, or by
+no group at all), yet the audit has a verdict for every agent and sampled path: ~800 rows and
+~150 KB of report JSON per site, so a million sites would need 800 million rows. So each path
+keeps its most common outcome once, under the agent ``*`` (read: every registry agent without
+a row of its own for this path), and only the agents whose outcome differs get rows of their
+own. Nothing is lost: the view ``robots_verdicts`` (see ``crawler.schema_derived``) and
+:func:`report_verdicts` expand the rows again to one per agent and path.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from crawler.schema_derived import ROBOTS_OUTCOME_COLUMNS
+
+WILDCARD: Final = "*"
+TABLE: Final = "robots_verdict_rows"
+OUTCOME: Final = ROBOTS_OUTCOME_COLUMNS
+
+_REPORT_KEYS: Final = (
+    "agent",
+    "path",
+    "allowed",
+    "matched",
+    "rule_line",
+    "rule_text",
+    "protego_allowed",
+    "google_allowed",
+)
+_BOOLEANS: Final = frozenset({"allowed", "protego_allowed", "google_allowed"})
+
+
+def _outcome(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[column] for column in OUTCOME)
+
+
+def compact(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One site's rows (every agent and path) as ``*`` rows per path plus the exceptions.
+
+    The ``*`` rows come first, in path order, then the exceptions in the order given.
+    """
+    by_path: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_path.setdefault(row["path"], []).append(row)
+    defaults: list[dict[str, Any]] = []
+    exceptions: list[dict[str, Any]] = []
+    for group in by_path.values():
+        # Counter keeps first-seen order among equal counts, so ties resolve the same each time.
+        common = Counter(_outcome(r) for r in group).most_common(1)[0][0]
+        defaults.append({**group[0], "agent": WILDCARD, **dict(zip(OUTCOME, common, strict=True))})
+        exceptions.extend(dict(r) for r in group if _outcome(r) != common)
+    return defaults + exceptions
+
+
+def expand(rows: Iterable[Mapping[str, Any]], agents: Iterable[str]) -> list[dict[str, Any]]:
+    """Compact rows of one site back to one row per agent and path, agent by agent.
+
+    Rows written before compaction (no ``*`` rows) come back as they are.
+    """
+    rows = list(rows)
+    defaults = {r["path"]: r for r in rows if r["agent"] == WILDCARD}
+    own = {(r["agent"], r["path"]): r for r in rows if r["agent"] != WILDCARD}
+    if not defaults:
+        return [dict(r) for r in rows]
+    out = []
+    for agent in agents:
+        for path, default in defaults.items():
+            row = own.get((agent, path))
+            out.append(dict(row) if row is not None else {**default, "agent": agent})
+    return out
+
+
+def report_verdicts(conn: sqlite3.Connection, crawl_id: int, origin: str) -> list[dict[str, Any]]:
+    """One site's verdicts as ``results.report`` lists them in ``robots.verdicts``."""
+    columns = ", ".join(_REPORT_KEYS)
+    cursor = conn.execute(
+        f"SELECT {columns} FROM {TABLE} WHERE crawl_id = ? AND origin = ? ORDER BY rowid",
+        [crawl_id, origin],
+    )
+    rows = [dict(zip(_REPORT_KEYS, r, strict=True)) for r in cursor]
+    agents = [token for (token,) in conn.execute("SELECT token FROM agents ORDER BY rowid")]
+    return [
+        {k: (None if r[k] is None else bool(r[k])) if k in _BOOLEANS else r[k] for k in r}
+        for r in expand(rows, agents)
+    ]
+
+
+def stored_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report as ``site_summary.report`` keeps it: robots verdicts live in their table.
+
+    An empty list (no robots.txt table to read) is kept; a non-empty one is left out and
+    put back by :func:`full_report`.
+    """
+    robots = report["robots"]
+    if not robots.get("verdicts"):
+        return dict(report)
+    return {**report, "robots": {k: v for k, v in robots.items() if k != "verdicts"}}
+
+
+def full_report(
+    conn: sqlite3.Connection, crawl_id: int, report: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A stored report with its robots verdicts read back from the table."""
+    robots = report["robots"]
+    if "verdicts" in robots:
+        return dict(report)
+    verdicts = report_verdicts(conn, crawl_id, report["origin"])
+    return {**report, "robots": {**robots, "verdicts": verdicts}}
