@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench bench-robots bench-datasette wrk clean chromium redis demo fuzz chaos faults
+.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette nginx wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,18 +65,46 @@ typecheck: $(STAMP)
 demo: setup
 	$(BIN)/optout demo
 
-# Each benchmark also runs alone: make bench-robots, make bench-datasette.
-bench: bench-robots bench-datasette
+# Each benchmark also runs alone (make bench-robots, bench-crawl, bench-workers,
+# bench-datasette). The default sizes fit in about 20 minutes on 2 cores once the Datasette
+# database is cached; `make bench-scale` runs the large sizes (50,000 crawled sites, 1,000,000
+# sites in Datasette: an hour or more).
+bench: bench-robots bench-crawl bench-workers bench-datasette
+
+bench-scale:
+	$(MAKE) bench-crawl CRAWL_SIZES=1000,10000,50000
+	$(MAKE) bench-datasette DATASETTE_SIZES=100000,1000000
 
 bench-robots: $(STAMP)
 	$(BIN)/python benchmarks/robots_corpus.py
 
-# Datasette over generated databases of 100,000 and 1,000,000 sites, loaded with wrk; the
-# databases are kept in benchmarks/.cache/ (about 1.8 and 17 GB) and made again only when
-# the generator or the schema changes. Report: benchmarks/results/datasette.{md,json}.
-BENCH_SIZES ?= 100000,1000000
+# Crawl and audit of N synthetic sites served by nginx, beside a bare Scrapy spider fetching
+# the same URLs. Report: benchmarks/results/crawl.{md,json}.
+CRAWL_SIZES ?= 1000,10000
+bench-crawl: $(STAMP) nginx
+	$(BIN)/python benchmarks/crawl_bench.py --sizes $(CRAWL_SIZES)
+
+# One Redis worker against two on the same synthetic web. Report: results/workers.{md,json}.
+bench-workers: setup nginx
+	$(BIN)/python benchmarks/two_workers.py
+
+# Datasette over generated databases (100,000 sites by default; 1,000,000 in bench-scale),
+# loaded with wrk; the databases are kept in benchmarks/.cache/ (about 1.8 and 17 GB) and made
+# again only when the generator or the schema changes. Report: results/datasette.{md,json}.
+DATASETTE_SIZES ?= 100000
 bench-datasette: $(STAMP) wrk
-	$(BIN)/python benchmarks/datasette_load.py --sizes $(BENCH_SIZES)
+	$(BIN)/python benchmarks/datasette_load.py --sizes $(DATASETTE_SIZES)
+
+# The web server of the crawl benchmarks: Debian's nginx.
+nginx:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's nginx for the crawl benchmarks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; \
+	else \
+		echo "nginx not found and not root: install the 'nginx' package for make bench-crawl"; \
+		exit 1; \
+	fi
 
 # The load tool of bench-datasette: Debian's wrk.
 wrk:

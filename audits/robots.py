@@ -287,9 +287,31 @@ class AgentTable:
         return replace(verdict, protego_allowed=protego, google_allowed=google)
 
     def __iter__(self) -> Iterator[RobotsVerdict]:
+        # Agents that share a group set share everything but their name and the comparison
+        # notes: each (group set, path) verdict is built once and copied per agent. The audit
+        # iterates the table for every site, so this is its hottest loop.
+        shared: dict[tuple[int, str], RobotsVerdict] = {}
         for agent in self.agents:
+            groups = self.robots.groups_for(agent)[1]
             for path in self.paths:
-                yield self.verdict(agent, path)
+                base = shared.get((id(groups), path))
+                if base is None:
+                    base = shared[(id(groups), path)] = self.robots.verdict(
+                        agent, path, compare=False
+                    )
+                protego, google = self.differences.get((agent, path), (None, None))
+                yield RobotsVerdict(
+                    agent,
+                    base.path,
+                    base.allowed,
+                    base.matched,
+                    base.group_lines,
+                    base.group_text,
+                    base.rule_line,
+                    base.rule_text,
+                    protego,
+                    google,
+                )
 
 
 def _restrictiveness(pref: UsagePreference) -> int:

@@ -370,6 +370,8 @@ def _write_robots(
             for agent in registry.agents
         ]
     else:
+        # Most agents share a few group sets: their line lists are encoded once each.
+        lines: dict[tuple[int, ...], str] = {}
         verdicts = [
             {
                 **base,
@@ -377,7 +379,8 @@ def _write_robots(
                 "path": v.path,
                 "allowed": int(v.allowed),
                 "matched": v.matched,
-                "group_lines": _json(list(v.group_lines)),
+                "group_lines": lines.get(v.group_lines)
+                or lines.setdefault(v.group_lines, _json(list(v.group_lines))),
                 "group_text": v.group_text,
                 "rule_line": v.rule_line,
                 "rule_text": v.rule_text,

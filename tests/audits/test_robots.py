@@ -208,3 +208,17 @@ def test_is_allowed_shortcut() -> None:
 
     assert not is_allowed(b"User-agent: GPTBot\nDisallow: /\n", "gptbot", "https://a.example/x")
     assert is_allowed(b"User-agent: GPTBot\nDisallow: /\n", "CCBot", "https://a.example/x")
+
+
+@pytest.mark.parametrize(
+    "case", sorted(p.stem for p in (FIXTURES / "robots").glob("*.txt")), ids=str
+)
+def test_table_rows_equal_the_verdict_of_each_agent_and_path(case: str) -> None:
+    """The table shares one verdict per group set and path across agents; what it yields
+    must be exactly the verdict asked for each pair on its own."""
+    from audits.agents import load_registry
+
+    parsed = robots(case)
+    agents = [a.token for a in load_registry().agents] + ["gpt", "*", "unknown-bot"]
+    table = parsed.table(agents, ["/", "/a/1", "/index.html", "/images/x.jpg?y=1"])
+    assert list(table) == [table.verdict(a, p) for a in table.agents for p in table.paths]
