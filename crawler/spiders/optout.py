@@ -9,7 +9,6 @@ unreachable robots.txt means "disallow everything"); what it skips is recorded.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -104,7 +103,7 @@ class OptoutSpider(scrapy.Spider):
         self.sites: dict[str, SiteState] = {}
         self.crawl_id: int = 0
         self.done_origins: set[str] = set()
-        self._site_closed = asyncio.Event()
+        self._pending_seeds: Iterator[Seed] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OptoutSpider:
@@ -169,24 +168,37 @@ class OptoutSpider(scrapy.Spider):
     # -- requests --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        for item in self._open_sites():
+            yield item
+
+    def _seeds(self) -> Iterator[Seed]:
+        """The seeds still to visit, read lazily (the distributed spider takes them from Redis)."""
         limit = self._limit()
         for count, seed in enumerate(read_seeds(self.seeds_path)):
             if limit and count >= limit:
-                break
-            if seed.origin in self.done_origins or seed.origin in self.sites:
-                continue
-            await self._room_for_a_site()
-            for item in self._open_site(seed):
-                yield item
+                return
+            yield seed
 
-    async def _room_for_a_site(self) -> None:
-        """Wait until fewer than ``OPTOUT_SITES_IN_FLIGHT`` sites are open."""
+    def _open_sites(self) -> Iterator[Any]:
+        """Open sites until ``OPTOUT_SITES_IN_FLIGHT`` are open or the seeds run out.
+
+        Called by ``start`` and again whenever a site closes, from the callback that closed it,
+        so the next site's requests follow at once. (Waiting inside ``start`` instead stalls
+        Scrapy's engine between its 5-second heartbeats.) Memory and the scheduler's queues
+        are bounded by the sites in flight, not by the seed list.
+        """
         room = self.settings.getint("OPTOUT_SITES_IN_FLIGHT") or 2 * self.settings.getint(
             "CONCURRENT_REQUESTS"
         )
-        while len(self.sites) >= room:
-            self._site_closed.clear()
-            await self._site_closed.wait()
+        if self._pending_seeds is None:
+            self._pending_seeds = self._seeds()
+        while len(self.sites) < room:
+            seed = next(self._pending_seeds, None)
+            if seed is None:
+                return
+            if seed.origin in self.done_origins or seed.origin in self.sites:
+                continue
+            yield from self._open_site(seed)
 
     def _open_site(self, seed: Seed) -> Iterator[Any]:
         """A site's first requests (its policy files); the distributed spider shares this."""
@@ -337,13 +349,13 @@ class OptoutSpider(scrapy.Spider):
     def _settle(self, site: SiteState) -> Iterator[Any]:
         if site.outstanding == 0 and site.robots_rule != "pending":
             self.sites.pop(site.seed.origin, None)
-            self._site_closed.set()
             self.crawler.stats.inc_value("optout/sites/done")
             done = SiteDone(self.crawl_id, site.seed.origin, site.fetches, site.errors, now())
             if site.platform is not None:
                 done.profile_candidates = len(site.platform.candidates)
                 done.profiles_sampled = site.platform.sampled
             yield done
+            yield from self._open_sites()
 
     def _after_robots(
         self, site: SiteState, response: Response | None, record: FetchRecord

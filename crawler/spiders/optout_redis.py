@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy.settings import BaseSettings
@@ -26,6 +26,7 @@ from crawler.redis_queue import (
     SeedQueue,
     seed_from_json,
 )
+from crawler.seeds import Seed
 from crawler.spiders.optout import OptoutSpider
 
 STORE = "crawler.pipelines.store.StorePipeline"
@@ -83,8 +84,13 @@ class OptoutRedisSpider(OptoutSpider):
         self.crawler.stats.set_value("optout/queue/requeued_at_start", back)
         self._heartbeat = LoopingCall(self._beat)
         self._heartbeat.start(HEARTBEAT_SECONDS, now=True)
+        async for item in super().start():
+            yield item
+
+    def _seeds(self) -> Iterator[Seed]:
+        """Seeds taken from the queue one at a time, only when there is room for a site."""
+        queue, worker = self.queue, self.worker
         while True:
-            await self._room_for_a_site()
             raw = queue.take(worker)
             if raw is None:
                 if queue.reclaim_dead(besides=worker):
@@ -103,8 +109,7 @@ class OptoutRedisSpider(OptoutSpider):
                 queue.ack(worker, seed.origin)
                 continue
             self.crawler.stats.inc_value("optout/queue/taken")
-            for item in self._open_site(seed):
-                yield item
+            yield seed
 
     def _beat(self) -> None:
         try:
