@@ -9,7 +9,6 @@ by re-reading the fetched pages: their ``<img>``/``og:image`` URLs and their ren
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -19,7 +18,13 @@ from urllib.parse import urljoin
 from parsel import Selector
 
 from audits.evidence import Fetch, FetchKind, SiteEvidence
-from audits.images import ImageMetadata, ImageUse, image_reservations, read_image_metadata
+from audits.images import (
+    ImageMetadata,
+    ImageUse,
+    content_range,
+    image_reservations,
+    read_image_metadata,
+)
 from audits.images import stripped as metadata_lost
 from audits.renditions import rendition_pairs
 
@@ -30,7 +35,6 @@ MAX_URLS_PER_PAGE = 200
 PAIRS_PER_PAGE = 20
 PAGE_KINDS: tuple[FetchKind, ...] = ("home", "page", "profile", "artwork")
 
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 
 ImageKind = Literal["displayed", "original"]
 
@@ -72,18 +76,12 @@ class RenditionEvidence:
     original: str
 
 
-def content_range(fetch: Fetch) -> tuple[int, int, int | None] | None:
-    """``(first, last, total)`` of a 206 response's Content-Range, when it has a valid one."""
-    values = fetch.header_values("content-range")
-    match = _CONTENT_RANGE.match(values[-1]) if values else None
-    if match is None:
-        return None
-    total = None if match.group(3) == "*" else int(match.group(3))
-    return int(match.group(1)), int(match.group(2)), total
+def _content_range(fetch: Fetch) -> tuple[int, int, int | None] | None:
+    return content_range(fetch.headers)
 
 
 def _total_length(fetch: Fetch) -> int | None:
-    found = content_range(fetch)
+    found = _content_range(fetch)
     if found is not None:
         return found[2]
     lengths = fetch.header_values("content-length")
@@ -102,7 +100,7 @@ def _readable(fetch: Fetch) -> bool:
 def read_image(fetch: Fetch, tail: Fetch | None = None) -> ImageMetadata:
     """An image fetch (and its tail, when one was fetched) read for metadata."""
     tail_body = tail.body if tail is not None and _readable(tail) else None
-    tail_range = content_range(tail) if tail is not None and tail_body is not None else None
+    tail_range = _content_range(tail) if tail is not None and tail_body is not None else None
     return read_image_metadata(
         fetch.body or b"",
         tail=tail_body if tail_range is not None else None,

@@ -20,7 +20,7 @@ from audits.images.model import (
     TrainingEntry,
     Validation,
 )
-from audits.images.ranges import next_range
+from audits.images.ranges import content_range, next_range
 from audits.images.reader import read_image_metadata
 from audits.images.reservations import image_reservations, stripped
 
@@ -36,6 +36,7 @@ __all__ = [
     "TrainingAssertion",
     "TrainingEntry",
     "Validation",
+    "content_range",
     "image_reservations",
     "next_range",
     "read_image_metadata",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from audits.images.jpeg import is_jpeg, walk_jpeg
 from audits.images.png import is_png, walk_png
 from audits.images.view import Bytes
@@ -9,6 +12,18 @@ from audits.images.walk import Walk
 from audits.images.webp import is_webp, walk_webp
 
 _UNKNOWN_LENGTH = 1 << 62
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+def content_range(headers: Sequence[tuple[str, str]]) -> tuple[int, int, int | None] | None:
+    """``(first, last, total)`` of a 206 response's last Content-Range header, when valid
+    (RFC 9110 §14.4; ``total`` is None for ``*``)."""
+    values = [v for k, v in headers if k.lower() == "content-range"]
+    match = _CONTENT_RANGE.match(values[-1]) if values else None
+    if match is None:
+        return None
+    total = None if match.group(3) == "*" else int(match.group(3))
+    return int(match.group(1)), int(match.group(2)), total
 
 
 def _walk(head: bytes, total_length: int | None) -> tuple[str, Walk] | None:

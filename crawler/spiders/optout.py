@@ -9,7 +9,6 @@ unreachable robots.txt means "disallow everything"); what it skips is recorded.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from audits.images import next_range
+from audits.images import content_range, next_range
 from audits.renditions import rendition_pairs
 from audits.robots import RobotsTxt, parse_robots
 from audits.robots_access import robots_access
@@ -630,14 +629,10 @@ def _key(kind: str, url: str, render: bool) -> str:
     return ("r:" if render else "") + prefix + url
 
 
-_CONTENT_RANGE = re.compile(r"bytes\s+\d+-\d+/(\d+)", re.IGNORECASE)
-
-
 def _range_total(record: FetchRecord) -> int | None:
     """The full length a ``206`` response's ``Content-Range`` gives, when it gives one."""
-    values = [v for k, v in record.headers if k.lower() == "content-range"]
-    match = _CONTENT_RANGE.match(values[-1].strip()) if values else None
-    return int(match.group(1)) if match else None
+    found = content_range(record.headers)
+    return found[2] if found else None
 
 
 def _content_type(record: FetchRecord) -> str | None:

@@ -464,3 +464,20 @@ def test_hand_built_store_reads_entries() -> None:
     active, (assertion,) = read_manifest_store([_store(payload)], log) or (None, ())
     assert active == "urn:c2pa:test" and assertion.layout == "top-level"
     assert [(e.key, e.use) for e in assertion.entries] == [("cawg.ai_training", "notAllowed")]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("bytes 0-1023/5000", (0, 1023, 5000)),
+        ("bytes 100-199/*", (100, 199, None)),
+        ("items 0-1/2", None),
+        ("bytes 0-x/10", None),
+    ],
+)
+def test_content_range_is_read_as_rfc_9110_writes_it(
+    value: str, expected: tuple[int, int, int | None] | None
+) -> None:
+    from audits.images import content_range
+
+    assert content_range([("Content-Range", value)]) == expected
