@@ -198,6 +198,7 @@ class OptoutSpider(scrapy.Spider):
             if seed.origin in self.done_origins or seed.origin in self.sites:
                 continue
             yield from self._open_site(seed)
+            self.crawler.stats.max_value("optout/sites/most_in_flight", len(self.sites))
 
     def _open_site(self, seed: Seed) -> Iterator[Any]:
         """A site's first requests (its policy files); the distributed spider shares this."""
