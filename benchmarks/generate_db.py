@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from audits import INTERPRETER_VERSION  # noqa: E402
 from crawler.items import FetchRecord, SiteDone  # noqa: E402
-from crawler.schema_derived import CRAWL_COUNTS  # noqa: E402
+from crawler.schema_derived import CRAWL_ROLLUPS  # noqa: E402
 from crawler.storage import (  # noqa: E402
     FetchWriter,
     finish_crawl,
@@ -257,7 +257,8 @@ def _per_site_tables(conn: sqlite3.Connection) -> list[str]:
     return [
         name
         for name in names
-        if name != "changes" and {"crawl_id", "origin"} <= {c for c, _ in _columns(conn, name)}
+        if name not in ("changes", "latest_sites")
+        and {"crawl_id", "origin"} <= {c for c, _ in _columns(conn, name)}
     ]
 
 
@@ -292,7 +293,7 @@ def _fill(conn: sqlite3.Connection, sites: int) -> None:
             [crawl, at if crawl == 1 else later],
         )
     for crawl in (1, 2):
-        for statement in CRAWL_COUNTS:
+        for statement in CRAWL_ROLLUPS:
             conn.execute(statement, {"crawl": crawl})
     conn.execute(
         "INSERT INTO main.changes (crawl_id, previous_crawl_id, origin, subject, change,"

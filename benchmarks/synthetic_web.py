@@ -103,6 +103,7 @@ def build_variants(root: Path, variants: int, seed: int = 7) -> Path:
 
 
 _NGINX_CONF = """
+{user}
 worker_processes {workers};
 daemon off;
 pid {run}/nginx.pid;
@@ -171,10 +172,13 @@ def serve(web: Path, run: Path, workers: int = 1) -> Iterator[Nginx]:
     run.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     conf = run / "nginx.conf"
-    conf.write_text(_NGINX_CONF.format(workers=workers, run=run, port=port, web=web))
+    conf.write_text(
+        _NGINX_CONF.format(user=_worker_user(), workers=workers, run=run, port=port, web=web)
+    )
     process = subprocess.Popen([binary, "-c", str(conf), "-p", str(run)])
     try:
         _wait_for(port, process)
+        _check_serves(port, web)
         yield Nginx(port, process)
     finally:
         process.send_signal(signal.SIGQUIT)
@@ -182,6 +186,36 @@ def serve(web: Path, run: Path, workers: int = 1) -> Iterator[Nginx]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _worker_user() -> str:
+    """Started as root, nginx runs its workers as ``nobody``, who cannot read a private
+    temporary folder (mode 0700): every file would be a 404. Keep them as the caller."""
+    if os.geteuid() != 0:
+        return ""
+    import pwd
+
+    return f"user {pwd.getpwuid(os.geteuid()).pw_name};"
+
+
+def _check_serves(port: int, web: Path) -> None:
+    """Refuse to benchmark a server that answers, but not with the synthetic web's files."""
+    import http.client
+
+    variant = min(p.name for p in web.iterdir() if p.is_dir())
+    expected = (web / variant / "index.html").read_bytes()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/", headers={"Host": f"s0000000-{variant}.bench.example"})
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    if response.status != 200 or body != expected:
+        raise RuntimeError(
+            f"nginx answered {response.status} for {variant}/index.html, not the file:"
+            " see its error log under the run folder"
+        )
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes]) -> None:

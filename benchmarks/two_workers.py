@@ -155,6 +155,7 @@ def measure_plain(seeds: Path, proxy: str, workdir: Path) -> dict[str, float]:
     return {
         "seconds": round(time.monotonic() - started, 2),
         "cpu_seconds": round(_children_cpu() - cpu_before, 2),
+        "fetches": _count(workdir / "plain.db", "select count(*) from fetches"),
     }
 
 
@@ -233,7 +234,7 @@ def _markdown(result: dict[str, object]) -> str:
     lines += [
         "",
         f"An ordinary `optout crawl` of the same seeds: {plain['seconds']} s,"
-        f" {plain['cpu_seconds']} CPU s.",
+        f" {plain['cpu_seconds']} CPU s, {plain['fetches']} fetches.",
         "",
         f"Speed-up of two workers over one: **{result['speed_up']}x**.",
         "",

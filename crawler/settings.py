@@ -94,6 +94,8 @@ OPTOUT_RETRY_BASE_DELAY = 1.0
 OPTOUT_RETRY_MAX_DELAY = 10.0
 DNSCACHE_ENABLED = True
 DNS_TIMEOUT = 10
+# Threads of the private-address guard's own host lookups (crawler/middlewares/private_guard.py).
+OPTOUT_GUARD_DNS_THREADS = 32
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

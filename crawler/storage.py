@@ -26,6 +26,7 @@ from crawler.items import FetchRecord, SiteDone
 from crawler.schema_derived import (
     CRAWL_COUNTS,
     SCHEMA_DERIVED,
+    SCHEMA_LATEST,
     SCHEMA_PLATFORMS,
     SCHEMA_SCALE,
     SCHEMA_WEBHOOKS,
@@ -210,6 +211,13 @@ def m006_scale_indexes(db: sqlite_utils.Database) -> None:
     for (crawl,) in db.execute("SELECT crawl_id FROM audits").fetchall():
         for statement in CRAWL_COUNTS:
             db.execute(statement, {"crawl": crawl})
+
+
+@migrations()
+def m007_latest_sites_table(db: sqlite_utils.Database) -> None:
+    """latest_sites becomes a table the audit keeps current, filled from the summaries."""
+    for statement in SCHEMA_LATEST:
+        db.execute(statement, {"crawl": None})
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

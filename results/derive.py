@@ -20,7 +20,7 @@ import sqlite_utils
 from audits.agents import Registry, load_registry
 from audits.evidence import SiteEvidence
 from audits.site import SiteAudit, audit_site
-from crawler.schema_derived import CRAWL_COUNTS
+from crawler.schema_derived import CRAWL_ROLLUPS
 from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
 from results.derive_platforms import image_row, platform_rows, site_extras
@@ -35,6 +35,7 @@ DERIVED = (
     "finding_counts",
     "findings",
     "pages",
+    "latest_sites",
     "site_summary",
     "changes",
     "images",
@@ -131,7 +132,7 @@ def audit_crawl(
         for change in site_changes(conn, crawl_id):
             rows.add("changes", change)
         rows.flush()
-        for statement in CRAWL_COUNTS:
+        for statement in CRAWL_ROLLUPS:
             conn.execute(statement, {"crawl": crawl_id})
         seconds = time.monotonic() - started
         conn.execute(

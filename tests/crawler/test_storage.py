@@ -90,6 +90,7 @@ def test_opening_twice_applies_migrations_once(db_path: Path) -> None:
         {"name": "m004_platform_sampling"},
         {"name": "m005_platforms_images"},
         {"name": "m006_scale_indexes"},
+        {"name": "m007_latest_sites_table"},
     ]
     assert {"crawls", "sites", "site_status", "bodies", "fetches"} <= set(db.table_names())
     db.close()

@@ -115,6 +115,6 @@ def test_finding_code_cells_link_to_their_explanation(ds: Datasette) -> None:
 
 
 def test_report_cells_are_a_link_not_the_json(ds: Datasette) -> None:
-    page = Selector(get(ds, f"/{DB_NAME}/latest_sites?_size=2").text)
+    page = Selector(get(ds, f"/{DB_NAME}/site_summary?_size=2").text)
     cell = page.css("td.col-report").get()
     assert cell is not None and "site page" in cell and '"verdicts"' not in cell

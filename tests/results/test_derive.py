@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
-from crawler.storage import open_db
+from crawler.schema_derived import LATEST_COLUMNS
+from crawler.storage import migrations, open_db
 from optout_cli.main import cli
 from results.derive import AuditError, audit_crawl, resolve_crawl
 from tests.results.evidence_db import store_crawl
@@ -84,12 +86,60 @@ def test_changes_since_the_previous_crawl(db) -> None:  # type: ignore[no-untype
     assert result.changes == len(rows)
 
 
-def test_latest_sites_view_shows_one_row_per_site(db) -> None:  # type: ignore[no-untyped-def]
+_NEWEST_SUMMARIES = f"""
+    SELECT {", ".join(LATEST_COLUMNS)} FROM site_summary s
+    WHERE s.crawl_id = (SELECT max(crawl_id) FROM site_summary v WHERE v.origin = s.origin)
+    ORDER BY origin"""
+
+
+def _latest(db) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    latest = db.execute(f"SELECT {', '.join(LATEST_COLUMNS)} FROM latest_sites ORDER BY origin")
+    return [tuple(row) for row in latest.fetchall()]
+
+
+def test_latest_sites_shows_one_row_per_site(db) -> None:  # type: ignore[no-untyped-def]
     audit_crawl(db, 1)
     store_crawl(db, [(ANNA, "blanket_block")])
     audit_crawl(db, 2)
     rows = db.execute("select origin, crawl_id, train from latest_sites order by 1").fetchall()
     assert rows == [(ANNA, 2, "reserved"), (BEN, 1, "unstated")]
+    assert _latest(db) == [tuple(r) for r in db.execute(_NEWEST_SUMMARIES).fetchall()]
+
+
+def test_latest_sites_is_the_newest_summary_whatever_the_order_of_audits(db) -> None:  # type: ignore[no-untyped-def]
+    """Re-auditing an older crawl after a newer one, or the newest again, changes nothing."""
+    store_crawl(db, [(ANNA, "blanket_block")])
+    audit_crawl(db, 2)
+    assert db.execute("select origin, crawl_id from latest_sites").fetchall() == [(ANNA, 2)]
+    audit_crawl(db, 1)
+    expected = [tuple(r) for r in db.execute(_NEWEST_SUMMARIES).fetchall()]
+    assert [r[:2] for r in expected] == [(2, ANNA), (1, BEN)]
+    assert _latest(db) == expected
+    audit_crawl(db, 2)
+    audit_crawl(db, 1)
+    assert _latest(db) == expected
+
+
+def test_a_database_from_before_the_latest_table_gets_it_filled(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m007_latest_sites_table")
+    assert "latest_sites" in old.view_names()
+    old.conn.executemany(
+        "INSERT INTO crawls (id, started_at, status) VALUES (?, 'x', 'finished')", [(1,), (2,)]
+    )
+    old.conn.executemany("INSERT INTO sites (origin) VALUES (?)", [(ANNA,), (BEN,)])
+    old.conn.executemany(
+        "INSERT INTO site_summary (crawl_id, origin, train, summary, report)"
+        " VALUES (?, ?, ?, ?, '{}')",
+        [(1, ANNA, "unstated", "a1"), (1, BEN, "partial", "b1"), (2, ANNA, "reserved", "a2")],
+    )
+    old.conn.commit()
+    old.close()
+    migrated = open_db(path)
+    assert "latest_sites" in migrated.table_names()
+    rows = migrated.execute("select origin, crawl_id, train, summary from latest_sites order by 1")
+    assert rows.fetchall() == [(ANNA, 2, "reserved", "a2"), (BEN, 1, "partial", "b1")]
 
 
 def test_unknown_crawl_is_a_clear_error(db) -> None:  # type: ignore[no-untyped-def]
