@@ -1,4 +1,7 @@
-"""``optout serve``: browse an audited database in Datasette, read-only.
+"""``optout serve``: browse an evidence database in Datasette, read-only.
+
+A database whose crawl is still running, and has never been audited, is served too: the
+landing page then shows how far the crawl has come, and the verdicts appear once it is audited.
 
 Datasette runs as a child process of the same Python (``python -m datasette serve …``) rather
 than inside this one: its plugin manager is process-global and loads the ``datasette/plugins``
@@ -29,7 +32,7 @@ DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
 
 
 class ServeError(Exception):
-    """The database cannot be served (missing, not SQLite, or no audited crawl)."""
+    """The database cannot be served (missing, or not an evidence database)."""
 
 
 def datasette_dir() -> Path:
@@ -72,25 +75,23 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> 
     ]
 
 
-def check_servable(db_path: Path) -> int:
-    """The latest audited crawl id of ``db_path``; ServeError when there is none to show."""
+def check_servable(db_path: Path) -> int | None:
+    """The latest audited crawl id of ``db_path``, None when no crawl is audited yet;
+    ServeError when the file is not an evidence database."""
     if not db_path.is_file():
         raise ServeError(f"{db_path}: no such database file")
     try:
-        conn = sqlite3.connect(db_path)
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
+            conn.execute("SELECT count(*) FROM crawls").fetchone()
             row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
         finally:
             conn.close()
     except sqlite3.DatabaseError as err:
         raise ServeError(
-            f"{db_path}: not an audited evidence database ({err}); run `optout crawl` first"
+            f"{db_path}: not an evidence database ({err}); `optout crawl --db {db_path}` makes one"
         ) from err
-    if row is None or row[0] is None:
-        raise ServeError(
-            f"{db_path}: no audited crawl yet; run `optout audit --db {db_path}` first"
-        )
-    return int(row[0])
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def serve_datasette(db_path: Path, *, port: int = 8001, host: str = "127.0.0.1") -> None:
@@ -132,7 +133,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     "db_path",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite file a crawl wrote and `optout audit` audited.",
+    help="The SQLite file a crawl wrote (audited or not yet).",
 )
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -140,8 +141,9 @@ def serve(db_path: Path, port: int, host: str) -> None:
     """Browse the audit in Datasette: landing page, per-site pages, canned queries, Atom feed.
 
     The database is opened read-only; a crawl or an audit may write to it meanwhile, and
-    pages show what they have committed (never half a batch or half an audit). Stop with
-    Ctrl-C.
+    pages show what they have committed (never half a batch or half an audit). A crawl that
+    has not been audited yet can be watched too: the landing page shows its progress, and the
+    verdicts appear when the audit has run. Stop with Ctrl-C.
 
     \b
     Example:
@@ -150,7 +152,10 @@ def serve(db_path: Path, port: int, host: str) -> None:
     """
     try:
         crawl = check_servable(db_path)
-        click.echo(f"serving crawl {crawl} of {db_path} at http://{host}:{port}/ (Ctrl-C to stop)")
+        what = (
+            f"crawl {crawl} of {db_path}" if crawl is not None else f"{db_path} (not audited yet)"
+        )
+        click.echo(f"serving {what} at http://{host}:{port}/ (Ctrl-C to stop)")
         serve_datasette(db_path, port=port, host=host)
     except ServeError as err:
         raise click.ClickException(str(err)) from err

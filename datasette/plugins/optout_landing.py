@@ -277,6 +277,24 @@ def _adoption_chart(
     }
 
 
+async def crawl_progress(datasette: Any) -> dict[str, Any] | None:
+    """The newest crawl and how many of its sites are done, for a database not audited yet."""
+    for name, db in datasette.databases.items():
+        if name.startswith("_") or not await db.table_exists("crawls"):
+            continue
+        crawl = await _rows(
+            db, "select id, status, started_at from crawls order by id desc limit 1", []
+        )
+        if not crawl:
+            return {"database": name, "crawl": None}
+        done = await db.execute(
+            "select count(*) from site_status where crawl_id = ? and status = 'done'",
+            [crawl[0]["id"]],
+        )
+        return {"database": name, "crawl": crawl[0], "done": done.first()[0]}
+    return None
+
+
 @hookimpl
 def extra_template_vars(template: str, datasette: Any) -> Any:
     """The landing numbers, for the index page only."""
@@ -284,6 +302,8 @@ def extra_template_vars(template: str, datasette: Any) -> Any:
         return {}
 
     async def inner() -> dict[str, Any]:
-        return {"optout": await landing_numbers(datasette)}
+        numbers = await landing_numbers(datasette)
+        progress = None if numbers else await crawl_progress(datasette)
+        return {"optout": numbers, "optout_progress": progress}
 
     return inner

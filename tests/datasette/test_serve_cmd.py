@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import signal
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from parsel import Selector
 
 from crawler.storage import open_db
 from optout_cli.main import cli
-from optout_cli.serve_cmd import datasette_args, datasette_dir
+from optout_cli.serve_cmd import check_servable, datasette_args, datasette_dir
+from results.derive import audit_crawl
+from tests.datasette.conftest import get, make_datasette
 from tests.datasette.server import answers, optout_serve
+from tests.results.evidence_db import store_crawl
 
 
 def test_datasette_args_serve_the_file_read_only_with_our_folder(tmp_path: Path) -> None:
@@ -41,12 +46,38 @@ def test_serve_refuses_a_missing_database(tmp_path: Path) -> None:
     assert "nope.db: no such database file" in result.output
 
 
-def test_serve_refuses_a_database_without_an_audited_crawl(tmp_path: Path) -> None:
+def test_a_crawl_not_audited_yet_is_served_and_its_verdicts_appear_once_audited(
+    tmp_path: Path,
+) -> None:
+    """The first crawl of a database can be watched live: progress first, verdicts after."""
+    db_path = tmp_path / "first.db"
+    db = open_db(db_path)
+    store_crawl(
+        db, [("http://anna.example", "nothing_at_all"), ("http://ben.example", "token_typo")]
+    )
+    with optout_serve(db_path) as (base, _):
+        page = Selector(_text(base + "/"))
+        progress = page.css(".crawl-progress")
+        assert progress.css("[data-stat=done]::text").get() == "2"
+        assert "not audited yet" in " ".join(progress.css("::text").getall())
+        audit_crawl(db, 1)
+        page = Selector(_text(base + "/"))
+        assert not page.css(".crawl-progress")
+        assert page.css("[data-stat=sites]::text").get() == "2"
+    db.close()
+
+
+def test_an_evidence_database_without_a_crawl_says_so(tmp_path: Path) -> None:
     db_path = tmp_path / "empty.db"
     open_db(db_path).close()
-    result = CliRunner().invoke(cli, ["serve", "--db", str(db_path)])
-    assert result.exit_code == 1
-    assert "no audited crawl yet" in result.output
+    assert check_servable(db_path) is None
+    page = Selector(get(make_datasette(db_path), "/").text)
+    assert "No crawl in this database yet" in page.css(".message-warning::text").get("")
+
+
+def _text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return str(response.read().decode("utf-8"))
 
 
 def test_serve_refuses_a_file_that_is_not_an_evidence_database(tmp_path: Path) -> None:
@@ -54,7 +85,7 @@ def test_serve_refuses_a_file_that_is_not_an_evidence_database(tmp_path: Path) -
     not_db.write_text("hello, not SQLite\n" * 100)
     result = CliRunner().invoke(cli, ["serve", "--db", str(not_db)])
     assert result.exit_code == 1
-    assert "not an audited evidence database" in result.output
+    assert "not an evidence database" in result.output
     assert "Traceback" not in result.output
 
 
