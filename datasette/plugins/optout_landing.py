@@ -37,10 +37,10 @@ def _sibling(name: str) -> ModuleType:
 charts = _sibling("optout_charts")
 
 
-async def evidence_database(datasette: Any) -> str | None:
-    """The name of the first served database that holds audit results."""
+async def evidence_database(datasette: Any, table: str = "site_summary") -> str | None:
+    """The name of the first served database that has ``table`` (audit results by default)."""
     for name, db in datasette.databases.items():
-        if not name.startswith("_") and await db.table_exists("site_summary"):
+        if not name.startswith("_") and await db.table_exists(table):
             return str(name)
     return None
 
@@ -279,20 +279,19 @@ def _adoption_chart(
 
 async def crawl_progress(datasette: Any) -> dict[str, Any] | None:
     """The newest crawl and how many of its sites are done, for a database not audited yet."""
-    for name, db in datasette.databases.items():
-        if name.startswith("_") or not await db.table_exists("crawls"):
-            continue
-        crawl = await _rows(
-            db, "select id, status, started_at from crawls order by id desc limit 1", []
-        )
-        if not crawl:
-            return {"database": name, "crawl": None}
-        done = await db.execute(
-            "select count(*) from site_status where crawl_id = ? and status = 'done'",
-            [crawl[0]["id"]],
-        )
-        return {"database": name, "crawl": crawl[0], "done": done.first()[0]}
-    return None
+    name = await evidence_database(datasette, "crawls")
+    if name is None:
+        return None
+    db = datasette.get_database(name)
+    crawl = await _rows(
+        db, "select id, status, started_at from crawls order by id desc limit 1", []
+    )
+    if not crawl:
+        return {"database": name, "crawl": None}
+    done = await db.execute(
+        "select count(*) from site_status where crawl_id = ? and status = 'done'", [crawl[0]["id"]]
+    )
+    return {"database": name, "crawl": crawl[0], "done": done.first()[0]}
 
 
 @hookimpl
