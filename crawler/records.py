@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from scrapy import Request
@@ -102,6 +103,32 @@ def record_skipped(
         kind=kind,
         requested_url=url,
         skipped=reason,
+        fetched_at=now(),
+        parent_url=parent,
+    )
+
+
+def record_not_followed(
+    url: str,
+    *,
+    kind: str,
+    crawl_id: int,
+    origin: str,
+    chain: Sequence[str],
+    error_class: str,
+    message: str,
+    parent: str | None = None,
+) -> FetchRecord:
+    """A record of a redirect target not requested because the redirect broke a rule (a meta
+    refresh past the redirect limit, or to a scheme that is not http(s))."""
+    return FetchRecord(
+        crawl_id=crawl_id,
+        origin=origin,
+        kind=kind,
+        requested_url=url,
+        redirect_chain=list(chain),
+        error_class=error_class,
+        error_message=message,
         fetched_at=now(),
         parent_url=parent,
     )

@@ -425,3 +425,36 @@ SCHEMA_PLATFORMS: Final = (
     "CREATE INDEX platform_summary_strips ON platform_summary (crawl_id, strips_metadata)",
     "CREATE INDEX site_summary_builder ON site_summary (crawl_id, builder, train)",
 )
+
+
+DERIVED_TABLES: Final = (
+    "site_verdicts",
+    "contributions",
+    "robots_verdict_rows",
+    "agent_counts",
+    "finding_counts",
+    "findings",
+    "pages",
+    "latest_sites",
+    "site_summary",
+    "changes",
+    "images",
+    "profiles",
+    "platform_summary",
+)
+"""The tables holding one crawl's derived rows (column ``crawl_id``): the audit replaces them."""
+
+UNFINISHED_DERIVED: Final = (
+    *(
+        f"DELETE FROM {table} WHERE crawl_id IN (SELECT id FROM crawls WHERE status != 'finished')"
+        for table in DERIVED_TABLES
+    ),
+    # Changes a finished crawl computed against an unfinished one compare with sites it never
+    # reached; `optout audit --crawl N` computes them again against the previous finished crawl.
+    "DELETE FROM changes WHERE previous_crawl_id IN"
+    " (SELECT id FROM crawls WHERE status != 'finished')",
+    "DELETE FROM audits WHERE crawl_id IN (SELECT id FROM crawls WHERE status != 'finished')",
+    LATEST_SITES,
+)
+"""Removes what earlier versions derived from unfinished crawls (only finished crawls are
+audited now); the raw evidence stays, so nothing is lost that an audit cannot rebuild."""

@@ -26,14 +26,19 @@ all empty, and empty files yield nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import hashlib
 import ipaddress
 import re
 import warnings
+import zoneinfo
 from collections.abc import Generator, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -149,6 +154,10 @@ class SeedReport:
 
     seeds: int = 0
     duplicates: int = 0
+    bad: int = 0
+    """Invalid records skipped (only when reading with ``skip_bad``)."""
+    bad_examples: list[SeedError] = field(default_factory=list)
+    """The first ``ERROR_LIMIT`` of them."""
     examples: list[DuplicateSeed] = field(default_factory=list)
     """The first ``ERROR_LIMIT`` duplicates."""
 
@@ -156,6 +165,11 @@ class SeedReport:
         self.duplicates += 1
         if len(self.examples) < ERROR_LIMIT:
             self.examples.append(duplicate)
+
+    def add_bad(self, error: SeedError) -> None:
+        self.bad += 1
+        if len(self.bad_examples) < ERROR_LIMIT:
+            self.bad_examples.append(error)
 
 
 class _FieldError(Exception):
@@ -170,11 +184,14 @@ def read_seeds(
     *,
     report: SeedReport | None = None,
     duplicate_window: int = DUPLICATE_WINDOW,
+    skip_bad: bool = False,
 ) -> Iterator[Seed]:
-    """Each seed of a .csv/.yaml/.yml file in file order; raises SeedError at the first bad one."""
+    """Each seed of a .csv/.yaml/.yml file in file order; raises SeedError at the first bad one,
+    or with ``skip_bad`` passes over invalid records (counted in ``report.bad``). An unreadable
+    file or a bad header still raises: no record of such a file can be trusted."""
     path = Path(path)
     _check_suffix(path)
-    return _read(path, report, duplicate_window)
+    return _read(path, report, duplicate_window, skip_bad)
 
 
 def validate_seeds(
@@ -249,11 +266,14 @@ def _check_suffix(path: Path) -> None:
         raise SeedError(path, None, f"unsupported seed file type {shown}: use .csv, .yaml or .yml")
 
 
-def _read(path: Path, report: SeedReport | None, window: int) -> Iterator[Seed]:
+def _read(path: Path, report: SeedReport | None, window: int, skip_bad: bool) -> Iterator[Seed]:
     tally = SeedReport() if report is None else report
     for item in _checked(path, window, tally):
         if isinstance(item, SeedError):
-            raise item
+            if not skip_bad:
+                raise item
+            tally.add_bad(item)
+            continue
         yield item
     if report is None and tally.duplicates:
         warnings.warn(
@@ -485,8 +505,32 @@ def _country(text: str, line: int) -> str | None:
     if not text:
         return None
     if text.upper() not in COUNTRIES:
-        raise _FieldError(f"country {text!r} is not an ISO 3166-1 alpha-2 code", line)
+        code = _code_of_country_name(text)
+        hint = f": use {code}" if code else " (two letters, such as DE or FR)"
+        raise _FieldError(f"country {text!r} is not an ISO 3166-1 alpha-2 code{hint}", line)
     return text.upper()
+
+
+def _code_of_country_name(name: str) -> str | None:
+    """The code of a country written out ("Germany" -> DE), when the time zone database's
+    table of ISO 3166 codes and English names can be found (tzdata, else the system's)."""
+    wanted = name.strip().casefold()
+    return next((code for code, known in _country_names() if known.casefold() == wanted), None)
+
+
+@functools.cache
+def _country_names() -> tuple[tuple[str, str], ...]:
+    sources: list[Traversable] = [Path(folder) / "iso3166.tab" for folder in zoneinfo.TZPATH]
+    with contextlib.suppress(ImportError):
+        sources.insert(0, resources.files("tzdata") / "zoneinfo" / "iso3166.tab")
+    for source in sources:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        rows = (line.split("\t") for line in text.splitlines() if not line.startswith("#"))
+        return tuple((row[0], row[1]) for row in rows if len(row) == 2)
+    return ()
 
 
 def _tags(fields: Mapping[str, tuple[_Value, int]], line: int) -> tuple[str, ...]:

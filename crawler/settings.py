@@ -3,14 +3,8 @@ them. Every ``OPTOUT_*`` setting can be given with ``-s NAME=value``."""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from audits import TOOL_VERSION
 from crawler.browser import CHROMIUM_FLAGS, find_chromium
-
-try:
-    TOOL_VERSION = version("optout-audit")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    TOOL_VERSION = "0.0.0"
 
 BOT_NAME = "optout-audit"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -25,6 +19,8 @@ USER_AGENT = f"{OPTOUT_AGENT_TOKEN}/{TOOL_VERSION} (+{OPTOUT_CONTACT_URL})"
 
 # What to fetch per site.
 OPTOUT_SEEDS = ""
+OPTOUT_SKIP_BAD_SEEDS = False
+"""Pass over invalid seed rows (``optout crawl --skip-bad-seeds``) instead of stopping."""
 OPTOUT_LIMIT = 0
 OPTOUT_PAGE_SAMPLE = 4
 OPTOUT_IMAGE_SAMPLE = 4
@@ -50,6 +46,11 @@ OPTOUT_PROXY = ""
 """An HTTP proxy every request goes through (the sample web is reached this way)."""
 OPTOUT_ALLOW_PRIVATE = False
 """Private, loopback and link-local addresses are refused unless this is on."""
+OPTOUT_NETWORK_CONTROL = "one.one.one.one:443"
+"""host:port tried (one TCP connection) when every fetch so far failed at the network level:
+if it fails too, the network is down, not the sites, and the crawl stops (crawler/network.py).
+With a proxy, the proxy is tried instead. Empty: never decide that the network is down."""
+OPTOUT_NETWORK_CONTROL_TIMEOUT = 10.0
 
 # Distributed crawls (docs/scaling.md): the ``optout-redis`` spider takes seeds from the
 # Redis queue at ``REDIS_URL`` (scrapy-redis's setting; not recorded with the crawl, as it
@@ -88,6 +89,10 @@ DOWNLOAD_TIMEOUT = 20
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 REDIRECT_MAX_TIMES = 5
+# The spider follows <meta http-equiv="refresh"> itself, keeping the refreshing page (and its
+# noai / tdm-reservation meta) as a fetch of its own: crawler/meta_refresh.py. Scrapy's
+# middleware would replace the page with its target. Refreshes share REDIRECT_MAX_TIMES.
+METAREFRESH_ENABLED = False
 RETRY_ENABLED = False  # replaced by crawler.middlewares.backoff
 OPTOUT_RETRY_TIMES = 2
 OPTOUT_RETRY_BASE_DELAY = 1.0
@@ -109,6 +114,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.size_limit.SizeLimit": 100,
+    "crawler.extensions.fast_stop.FastStop": 200,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.store.StorePipeline": 300,

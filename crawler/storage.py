@@ -30,6 +30,7 @@ from crawler.schema_derived import (
     SCHEMA_PLATFORMS,
     SCHEMA_SCALE,
     SCHEMA_WEBHOOKS,
+    UNFINISHED_DERIVED,
 )
 
 CrawlStatus = Literal["running", "finished", "interrupted", "failed"]
@@ -220,9 +221,77 @@ def m007_latest_sites_table(db: sqlite_utils.Database) -> None:
         db.execute(statement, {"crawl": None})
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (or create) the evidence database in WAL mode, with every migration applied."""
+@migrations()
+def m008_unfinished_crawls_unaudited(db: sqlite_utils.Database) -> None:
+    """Only finished crawls are audited: drop what was derived from crawls that never finished
+    (and changes computed against them), so no headline, feed or change list counts them."""
+    for statement in UNFINISHED_DERIVED:
+        db.execute(statement)
+
+
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+_FOREIGN_ADVICE: Final = "nothing was written to it; give --db a new file or one optout made"
+
+
+def refuse_foreign_db(path: str | Path) -> None:
+    """StorageError unless ``path`` is missing, empty, a SQLite file with no schema yet, or an
+    optout database; reads only, so a foreign file is left byte-identical.
+
+    Ours means: our migration set is recorded in sqlite-utils' ``_sqlite_migrations`` table.
+    Every optout database has had it since its first table (``open_db`` applies the
+    migrations), and no other program writes rows under our set's name.
+    """
     path = Path(path)
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not head:
+        return
+    if head != SQLITE_HEADER:
+        raise StorageError(f"{path}: not an optout database (not a SQLite file); {_FOREIGN_ADVICE}")
+    others = _foreign_tables(path)
+    if others:
+        shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+        raise StorageError(
+            f"{path}: not an optout database (it holds other tables: {shown}); {_FOREIGN_ADVICE}"
+        )
+
+
+def _foreign_tables(path: Path) -> list[str]:
+    """The tables of a SQLite file that is not ours (none for ours or one with no schema)."""
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            rows = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite~_%' ESCAPE '~' ORDER BY name"
+            ).fetchall()
+            names = [name for (name,) in rows]
+            if set(names) <= {Migrations.migrations_table}:
+                return []  # new, or a first open_db is between creating the table and m001
+            if Migrations.migrations_table not in names:
+                return names
+            ours = conn.execute(
+                f"SELECT 1 FROM [{Migrations.migrations_table}] WHERE migration_set = ? LIMIT 1",
+                [migrations.name],
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"{path}: not a readable SQLite database ({exc})") from exc
+    return [] if ours else names
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (or create) the evidence database in WAL mode, with every migration applied;
+    StorageError, before anything is written, for a file another program made."""
+    path = Path(path)
+    refuse_foreign_db(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     try:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from datetime import datetime
 from pathlib import Path
 from urllib.request import pathname2url
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from crawler.storage import StorageError, refuse_foreign_db
+from optout_cli.console import make_console
+from results.completeness import unfinished_reason
 from results.history import (
     USES,
     AgentGroup,
@@ -27,6 +28,7 @@ from results.history import (
     latest_audited_crawl,
     list_changes,
 )
+from results.site_lookup import UnknownSite, resolve_site
 
 _NAMES_SHOWN = 6
 
@@ -34,8 +36,11 @@ _NAMES_SHOWN = 6
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The evidence database, read-only; ClickException when it is not one."""
     try:
+        refuse_foreign_db(path)
         conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except StorageError as err:
+        raise click.ClickException(str(err)) from err
     except sqlite3.DatabaseError as err:
         raise click.ClickException(f"{path}: not a readable SQLite database ({err})") from err
     if not {"changes", "audits", "crawls"} <= tables:
@@ -53,6 +58,8 @@ def crawls_to_show(
     if since is not None:
         return audited_crawls_since(conn, since.date())
     if crawl is not None:
+        if (unfinished := unfinished_reason(conn, crawl)) is not None:
+            raise click.ClickException(unfinished)
         if not is_audited(conn, crawl):
             raise click.ClickException(
                 f"crawl {crawl} has not been audited (or does not exist): "
@@ -63,6 +70,19 @@ def crawls_to_show(
     if latest is None:
         raise click.ClickException("no crawl has been audited yet: run `optout audit` first")
     return [latest]
+
+
+def stored_sites(conn: sqlite3.Connection, typed: tuple[str, ...]) -> tuple[str, ...]:
+    """Each ``--site`` as the origin stored in the database (any address on it, any case)."""
+    origins = []
+    for text in typed:
+        try:
+            origins.append(resolve_site(conn, text))
+        except UnknownSite as err:
+            raise click.ClickException(str(err)) from None
+        except ValueError as err:
+            raise click.BadParameter(f"{text!r} {err}", param_hint="--site") from None
+    return tuple(origins)
 
 
 def _count(n: int, word: str) -> str:
@@ -109,9 +129,7 @@ def scope_words(crawl_ids: list[int], since: datetime | None) -> str:
 def print_table(changes: list[Change], which: str) -> None:
     """The changes as one table, a section per site and crawl, agent changes folded."""
     # Crawled text may hold rich markup or :emoji: codes (``mechanism:train:…``): all plain.
-    console = Console(
-        width=None if sys.stdout.isatty() else 200, highlight=False, markup=False, emoji=False
-    )
+    console = make_console(highlight=False, markup=False, emoji=False)
     if not changes:
         console.print(f"No changes found by {which}.")
         return
@@ -158,7 +176,13 @@ def print_table(changes: list[Change], which: str) -> None:
 @click.option(
     "--crawl", type=click.IntRange(min=1), metavar="ID", help="Changes found by this crawl."
 )
-@click.option("--site", "sites", multiple=True, metavar="ORIGIN", help="Only this site.")
+@click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    metavar="SITE",
+    help="Only this site: its origin, any address on it, or its host name.",
+)
 @click.option(
     "--kind", "kinds", multiple=True, metavar="KIND", help="Only sites of this kind (platform, …)."
 )
@@ -201,7 +225,7 @@ def changes(
     conn = open_read_only(db_path)
     try:
         crawl_ids = crawls_to_show(conn, crawl, since)
-        selection = ChangeFilter(sites, kinds, platforms, uses)
+        selection = ChangeFilter(stored_sites(conn, sites), kinds, platforms, uses)
         found = list_changes(conn, crawl_ids, selection)
     except sqlite3.DatabaseError as err:
         raise click.ClickException(f"{db_path}: cannot be read ({err})") from err

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 from rich.console import Console, Group, RenderableType
@@ -23,13 +22,16 @@ from rich.table import Table
 from rich.text import Text
 
 from audits.agents import Registry, load_registry
-from crawler.seeds import normalise_origin
+from crawler.network import stop_reason as network_stop_reason
 from crawler.storage import StorageError, open_db
+from optout_cli.console import make_console
 from optout_cli.crawl import crawl_settings, run_crawl
 from optout_cli.options import network_options, parse_settings
+from optout_cli.words import counted
 from results.derive import audit_crawl
 from results.export import export_site
 from results.robots_rows import full_report
+from results.site_lookup import typed_origin
 
 USE_LABELS = {
     "train": "AI training",
@@ -67,21 +69,6 @@ NAMES_SHOWN = 6
 TEMP_PREFIX = "optout-check-"
 
 
-def origin_of(url: str) -> str:
-    """The origin (``scheme://host[:port]``) of a URL or bare host; ValueError says why not."""
-    text = url.strip()
-    if text and "://" not in text:
-        text = "https://" + text
-    try:
-        parts = urlsplit(text)
-    except ValueError as exc:
-        raise ValueError(f"is not a URL ({exc})") from None
-    if text and not parts.netloc:
-        raise ValueError("has no host")
-    # Only the origin counts: robots.txt and the other policy files apply to the whole site.
-    return normalise_origin(f"{parts.scheme}://{parts.netloc}" if text else text)
-
-
 def check_site(
     origin: str,
     db_path: Path,
@@ -109,8 +96,10 @@ def check_site(
         raise click.ClickException(str(err)) from err
     try:
         crawl_id = tally.crawl_id
+        if down := network_stop_reason(db_path, crawl_id):  # never a verdict from that
+            raise click.ClickException(down)
         status = db.execute("SELECT status FROM crawls WHERE id = ?", [crawl_id]).fetchone()
-        if crawl_id is None or tally.sites < 1 or (status and status[0] == "interrupted"):
+        if crawl_id is None or tally.sites < 1 or not status or status[0] != "finished":
             raise click.ClickException(f"the check of {origin} was stopped before it finished")
         with console.status("Auditing …"):
             audit_crawl(db, crawl_id)
@@ -303,7 +292,8 @@ def check(
     """Check one site now: does it opt out of AI training, how, and what is broken?
 
     URL may be any address on the site, or just its host name: the whole site (its origin)
-    is checked. The exit code is 0 whatever the verdict.
+    is checked. The exit code is 0 whatever the verdict, 1 when no verdict could be made (the
+    network seems to be down, or the check was stopped).
 
     \b
     Examples:
@@ -312,7 +302,7 @@ def check(
       optout check example.com --db checks.db     # keep the evidence
     """
     try:
-        origin = origin_of(url)
+        origin = typed_origin(url)  # any address on the site: its origin is checked
     except ValueError as err:
         raise click.BadParameter(f"{url!r} {err}", param_hint="URL") from None
     overrides: dict[str, Any] = {
@@ -321,15 +311,15 @@ def check(
         "OPTOUT_ALLOW_PRIVATE": allow_private or None,
         **parse_settings(extra),
     }
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
         work_dir = Path(tmp)
         report = check_site(origin, db_path or work_dir / "check.db", work_dir, overrides, console)
     if as_json:
         click.echo(json.dumps(export_site(report), indent=2, sort_keys=True, ensure_ascii=False))
         return
-    out = Console()
+    out = make_console()
     out.print(render_report(report, load_registry(), allow_private=allow_private))
     fetched = len(report["evidence"])
     kept = f"; the evidence is in {db_path}" if db_path else ""
-    out.print(Text(f"{fetched} fetches{kept}.", style="dim"))
+    out.print(Text(f"{counted(fetched, 'fetch', 'fetches')}{kept}.", style="dim"))

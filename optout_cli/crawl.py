@@ -16,12 +16,22 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.items import FetchRecord, SiteDone
+from crawler.network import stop_reason as network_stop_reason
 from crawler.pipelines.store import STORAGE_ERROR_STAT
-from crawler.seeds import SeedError, read_seeds
+from crawler.seeds import SeedError, SeedReport, read_seeds
 from crawler.storage import StorageError, open_db
+from optout_cli.console import make_console
+from optout_cli.crawl_outcome import (
+    NOTHING_TO_RESUME_EXIT,
+    crawl_totals,
+    nothing_to_resume,
+    print_outcome,
+)
 from optout_cli.lock import DbLock, DbLockedError
 from optout_cli.options import network_options, parse_settings
 from optout_cli.queue_cmd import queue_key_option, run_worker
+from optout_cli.words import counted
+from results.completeness import SITES_TOTAL_SETTING
 from results.webhook import WebhookError, deliver, take_webhook_settings
 
 
@@ -35,16 +45,31 @@ def crawl_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def count_seeds(path: Path, limit: int) -> tuple[int, bool]:
+def count_seeds(
+    path: Path, limit: int, *, skip_bad: bool = False, report: SeedReport | None = None
+) -> tuple[int, bool]:
     """How many seeds the crawl will visit, and whether any asks for rendering (streams the
-    file once; validates it too)."""
+    file once). Invalid rows among them are all listed in one SeedError, or with ``skip_bad``
+    passed over (counted in ``report.bad``) just as the spider passes over them."""
+    tally = SeedReport() if report is None else report
     total, render = 0, False
-    for seed in read_seeds(path):
+    for seed in read_seeds(path, report=tally, skip_bad=True):
         total += 1
         render = render or seed.render
         if limit and total >= limit:
             break
+    if tally.bad and not skip_bad:
+        raise SeedError(path, None, _bad_rows(tally))
     return total, render
+
+
+def _bad_rows(report: SeedReport) -> str:
+    shown = "".join(f"\n  {error}" for error in report.bad_examples)
+    more = report.bad - len(report.bad_examples)
+    return (
+        f"{counted(report.bad, 'invalid row')}; fix them, or crawl the valid rows with"
+        f" --skip-bad-seeds:{shown}" + (f"\n  … and {more} more" if more else "")
+    )
 
 
 class _Tally:
@@ -132,6 +157,12 @@ def run_crawl(
     help="Continue the last interrupted crawl in --db instead of starting a new one.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Visit only the first N seeds.")
+@click.option(
+    "--skip-bad-seeds",
+    is_flag=True,
+    help="Crawl the valid rows of SEEDS and skip the invalid ones (counted). Without it, a"
+    " SEEDS file with an invalid row is refused, every invalid row listed.",
+)
 @network_options("Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.")
 @click.option("--no-audit", is_flag=True, help="Do not run `optout audit` after the crawl.")
 @click.option(
@@ -164,6 +195,7 @@ def crawl(
     render: bool,
     resume: bool,
     limit: int | None,
+    skip_bad_seeds: bool,
     proxy: str | None,
     allow_private: bool,
     extra: tuple[str, ...],
@@ -189,20 +221,31 @@ def crawl(
     As one of several workers (docs/scaling.md):
       optout crawl --redis redis://127.0.0.1:6379/0 --db shard-1.db
     """
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     if redis_url and (seeds or resume or limit):
         raise click.UsageError("--redis takes sites from the queue: no SEEDS, --resume or --limit")
     if not redis_url and seeds is None:
         raise click.UsageError("missing SEEDS (or --redis URL to take sites from a queue)")
     try:
-        total, any_render = count_seeds(seeds, limit or 0) if seeds else (0, None)
+        seed_report = SeedReport()
+        total, any_render = (
+            count_seeds(seeds, limit or 0, skip_bad=skip_bad_seeds, report=seed_report)
+            if seeds
+            else (0, None)
+        )
         open_db(db_path).close()
     except (SeedError, StorageError) as err:
         raise click.ClickException(str(err)) from err
+    if seed_report.bad:
+        skipped = counted(seed_report.bad, "invalid row")
+        console.print(f"{seeds}: skipped {skipped} (`optout seeds check` lists them)", markup=False)
     try:  # one crawl at a time per database; freed when the command ends
         click.get_current_context().with_resource(DbLock(db_path, "optout crawl"))
     except DbLockedError as err:
         raise click.ClickException(str(err)) from err
+    if resume and (nothing := nothing_to_resume(db_path)) is not None:
+        console.print(nothing, markup=False)
+        click.get_current_context().exit(NOTHING_TO_RESUME_EXIT)
     overrides: dict[str, Any] = {
         "OPTOUT_SEEDS": str(seeds or ""),
         "OPTOUT_DB": str(db_path),
@@ -210,9 +253,11 @@ def crawl(
         "OPTOUT_RENDER_SEEDS": any_render,
         "OPTOUT_RESUME": resume,
         "OPTOUT_LIMIT": limit or 0,
+        "OPTOUT_SKIP_BAD_SEEDS": skip_bad_seeds,
         "OPTOUT_PROXY": proxy,
         "OPTOUT_ALLOW_PRIVATE": allow_private or None,
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
+        SITES_TOTAL_SETTING: total if seeds else None,  # recorded with the crawl: "X of Y"
     }
     overrides.update(parse_settings(extra))
     try:
@@ -227,28 +272,24 @@ def crawl(
     tally = run_crawl(
         crawl_settings(**overrides), total=total, console=console, show_progress=not quiet
     )
-    _summary(console, tally, total, db_path)
+    try:
+        totals = crawl_totals(db_path, tally.crawl_id) if tally.crawl_id else None
+    except StorageError as err:  # a full disk may refuse even to open the file again
+        raise click.ClickException(tally.storage_error or str(err)) from err
+    if totals is not None:
+        print_outcome(console, totals, total, db_path)
+    if down := network_stop_reason(db_path, tally.crawl_id):  # crawler/network.py
+        console.print(down, markup=False)
     if tally.storage_error:
         raise click.ClickException(tally.storage_error)
-    if not no_audit and tally.crawl_id:
+    if totals is None:
+        raise click.ClickException(f"no crawl was recorded in {db_path}")
+    if not totals.state.finished:  # never audited, never announced (docs/history.md)
+        click.get_current_context().exit(1)
+    if not no_audit:
         from optout_cli.audit_cmd import run_audit
 
         result = run_audit(db_path, str(tally.crawl_id), quiet=quiet)
         if hook is not None:
             delivery = deliver(db_path, result.crawl_id, hook.url, hook.policy)
             console.print(delivery.describe(), markup=False)
-
-
-def _summary(console: Console, tally: _Tally, total: int, db_path: Path) -> None:
-    console.print(
-        f"crawl {tally.crawl_id}: {tally.sites} of {total} sites done, "
-        f"{tally.fetches} fetch records in {db_path}"
-    )
-    if tally.errors:
-        errors = ", ".join(f"{name} {n}" for name, n in tally.errors.most_common())
-        console.print(f"errors: {errors}")
-    if tally.skipped:
-        skipped = ", ".join(f"{name} {n}" for name, n in tally.skipped.most_common())
-        console.print(f"not fetched: {skipped}")
-    if tally.sites < total:
-        console.print("[yellow]not every site finished: run again with --resume to continue")

@@ -8,6 +8,7 @@ the sample web (a thread here) outlives the crawl so the Datasette pages stay re
 
 from __future__ import annotations
 
+import errno
 import socket
 import subprocess
 import sys
@@ -18,9 +19,11 @@ import click
 from rich.console import Console
 
 import sampleweb
-from crawler.storage import StorageError, done_origins, open_db
+from crawler.storage import StorageError, done_origins, open_db, refuse_foreign_db
 from optout_cli.audit_cmd import run_audit
+from optout_cli.console import make_console
 from optout_cli.crawl import count_seeds
+from optout_cli.words import counted
 from sampleweb.server import HOST, SampleWeb, start_server
 
 SAMPLE_SEEDS = Path(sampleweb.__file__).resolve().parent / "seeds.csv"
@@ -31,7 +34,6 @@ FAST_SETTINGS = {
     "DOWNLOAD_TIMEOUT": "4",
     "OPTOUT_RETRY_MAX_DELAY": "0.5",
 }
-SQLITE_HEADER = b"SQLite format 3\x00"
 _RUN_CLI = "from optout_cli.main import cli; cli(prog_name='optout')"
 _GRACE_SECONDS = 10
 
@@ -43,7 +45,7 @@ class DemoSummary:
     crawl_id: int
     sites: int
     done: int
-    """Sites the crawl finished (the others were audited on what it had fetched)."""
+    """Sites the crawl marked done: only those are audited (a site it gave up on is not)."""
     train: dict[str, int]
     broken: int
 
@@ -52,23 +54,24 @@ def replace_db(path: Path, console: Console) -> None:
     """Delete an earlier demo database and its WAL files; refuse to delete anything else."""
     if not path.exists():
         return
-    with path.open("rb") as stream:
-        head = stream.read(len(SQLITE_HEADER))
-    if head and head != SQLITE_HEADER:
-        raise click.ClickException(f"{path} exists and is not a SQLite database: not replacing it")
+    try:
+        refuse_foreign_db(path)  # only an optout database (or an empty file) is deleted
+    except StorageError as err:
+        raise click.ClickException(str(err)) from err
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     console.print(f"Deleted the previous {path} (each demo starts afresh).")
 
 
-def port_in_use(port: int) -> bool:
-    """Whether something already listens on 127.0.0.1:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+def port_in_use(port: int, host: str = HOST) -> bool:
+    """Whether something already listens on host:port (127.0.0.1 by default)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((HOST, port))
-        except OSError:
-            return True
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
     return False
 
 
@@ -146,7 +149,8 @@ def print_summary(console: Console, summary: DemoSummary, db_path: Path, expecte
         f"{train.get('allowed', 0)} explicitly allow it, "
         f"{train.get('unstated', 0)} say nothing, {train.get('unknown', 0)} unknown."
     )
-    console.print(f"{summary.broken} sites have something broken (at least one error finding).")
+    broken = counted(summary.broken, "site has", "sites have")
+    console.print(f"{broken} something broken (at least one error finding).")
 
 
 def _serve(console: Console, db_path: Path, port: int, web: SampleWeb) -> None:
@@ -188,8 +192,8 @@ def demo(ctx: click.Context, db_path: Path, port: int, no_serve: bool) -> None:
     Everything runs on this machine: the sample sites are served on 127.0.0.1 and no request
     leaves it. Takes well under a minute, then serves http://127.0.0.1:8001/.
     """
-    console = Console(stderr=True)
-    out = Console()
+    console = make_console(stderr=True)
+    out = make_console()
     if not no_serve and port_in_use(port):
         raise click.ClickException(f"port {port} is already in use: choose another with --port")
     try:
@@ -205,12 +209,13 @@ def demo(ctx: click.Context, db_path: Path, port: int, no_serve: bool) -> None:
             "so the errors counted below are expected."
         )
         code = run_child(crawl_command(SAMPLE_SEEDS, db_path, web.proxy_url))
-        if code != 0:
-            raise click.ClickException(f"the crawl failed (exit code {code}); see above")
         try:
             if crawl_status(db_path) == "interrupted":  # the crawl alone was signalled
+                # Never audited: a crawl that did not finish publishes nothing.
                 console.print("\nThe crawl was stopped before it finished: demo stopped.")
                 ctx.exit(130)
+            if code != 0:
+                raise click.ClickException(f"the crawl failed (exit code {code}); see above")
             run_audit(db_path, "latest")
             summary = summarise(db_path)
         except StorageError as err:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
 import click
 
+from optout_cli.output import describe, is_stdout, open_output, output_path, write_failed
+from optout_cli.words import counted
 from results.export import (
     FORMATS,
     ExportError,
@@ -20,30 +18,6 @@ from results.export import (
     open_export_db,
     write_export,
 )
-
-
-@contextmanager
-def _stdout() -> Iterator[TextIO]:
-    """UTF-8 text on the binary stdout, whatever the locale, with LF line ends kept as written."""
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-    try:
-        yield stream
-        stream.flush()
-    finally:
-        stream.detach()
-
-
-@contextmanager
-def _file(path: Path) -> Iterator[TextIO]:
-    """A file written beside ``path`` and moved over it only when complete."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 @click.command("export")
@@ -68,8 +42,9 @@ def _file(path: Path) -> Iterator[TextIO]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of standard output.",
+    type=output_path,
+    help="Write to this file instead of standard output ('-': standard output). A device or"
+    " FIFO is written into; a regular file is replaced only once the export is complete.",
 )
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only sites of this kind.")
 @click.option(
@@ -106,19 +81,17 @@ def export(
         raise click.ClickException(str(err)) from err
     try:
         check_selection(db, crawl_id, selection)
-        if output is None:
-            with _stdout() as stream:
-                write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
-        else:
-            with _file(output) as stream:
-                count = write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
-            click.echo(f"exported {count} sites of crawl {crawl_id} to {output}", err=True)
+        with open_output(output) as stream:
+            count = write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
+        if not is_stdout(output):
+            done = f"exported {counted(count, 'site')} of crawl {crawl_id}"
+            click.echo(f"{done} to {describe(output)}", err=True)
     except ExportError as err:
         raise click.ClickException(str(err)) from err
     except BrokenPipeError:
         # The reader stopped early (`| head`): not an error; keep Python from reporting it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as err:
-        raise click.ClickException(f"cannot write {output or 'standard output'}: {err}") from err
+        raise write_failed(output, err) from err
     finally:
         db.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from audits import INTERPRETER_VERSION
+from audits import INTERPRETER_VERSION, TOOL_VERSION
 from optout_cli.audit_cmd import audit
 from optout_cli.changes_cmd import changes
 from optout_cli.check_cmd import check
@@ -21,8 +21,32 @@ from optout_cli.seeds_cmd import seeds
 from optout_cli.serve_cmd import serve
 
 
+def version_line() -> str:
+    """The tool's version (the package's), then the interpreter's and the agent registry's:
+    verdicts record the last two, so a reader can tell which made them."""
+    from audits.agents import registry_version  # parses the bundled registry: only when asked
+
+    return (
+        f"optout {TOOL_VERSION} (interpreter {INTERPRETER_VERSION},"
+        f" agent registry {registry_version()})"
+    )
+
+
+def _print_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_line())
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(INTERPRETER_VERSION, prog_name="optout")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the versions of the tool, the interpreter and the agent registry, and exit.",
+)
 def cli() -> None:
     """Audit whether creators' sites opt out of AI training, how, and what is broken."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from crawler.merge import MergeError, merge_shards
-from crawler.storage import StorageError
+from crawler.storage import StorageError, refuse_foreign_db
+from optout_cli.console import make_console
 from optout_cli.lock import DbLock, DbLockedError
+from optout_cli.words import counted
 
 
 @click.command()
@@ -38,10 +39,11 @@ def merge(
     Example:
       optout merge shard-1.db shard-2.db --db main.db --audit
     """
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     try:  # the main database has one writer: not while a crawl or another merge writes it
+        refuse_foreign_db(db_path)  # before a lock file is made beside someone else's file
         click.get_current_context().with_resource(DbLock(db_path, "optout merge"))
-    except DbLockedError as err:
+    except (DbLockedError, StorageError) as err:
         raise click.ClickException(str(err)) from err
     try:
         results = merge_shards(db_path, list(shards), crawl_id)
@@ -50,8 +52,9 @@ def merge(
     if not quiet:
         for result in results:
             console.print(
-                f"{result.shard} ({result.worker}): {result.sites_done} sites done,"
-                f" {result.fetches} new fetch records, {result.bodies} new bodies",
+                f"{result.shard} ({result.worker}): {counted(result.sites_done, 'site')} done,"
+                f" {counted(result.fetches, 'new fetch record')},"
+                f" {counted(result.bodies, 'new body', 'new bodies')}",
                 markup=False,
             )
     if then_audit and results:

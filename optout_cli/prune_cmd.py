@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from crawler.storage import StorageError, open_db
+from crawler.storage import StorageError, open_db, refuse_foreign_db
 from optout_cli.lock import DbLock, DbLockedError
 from results.retention import RetentionError, prune_bodies
 
@@ -57,6 +57,7 @@ def prune(db_path: Path, keep: int, vacuum: bool) -> None:
       optout prune --db crawl.db --keep 4 --vacuum
     """
     try:
+        refuse_foreign_db(db_path)  # before a lock file is made beside someone else's file
         with DbLock(db_path, "optout prune"):
             db = open_db(db_path)
             try:

@@ -19,6 +19,8 @@ from crawler.redis_queue import DEFAULT_KEY, QueueCrawl, QueueError, SeedQueue
 from crawler.seeds import SeedError, read_seeds
 from crawler.settings import TOOL_VERSION
 from crawler.storage import StorageError, open_db, start_crawl
+from optout_cli.console import make_console
+from optout_cli.words import counted
 
 REDIS_HELP = "Redis server of the queue, e.g. redis://127.0.0.1:6379/0."
 KEY_HELP = "Name of the queue in Redis (several crawls can share one server)."
@@ -71,7 +73,7 @@ def push(seeds: Path, redis_url: str, db_path: Path, key: str, limit: int | None
     The first push creates the crawl in --db and ties the queue to it; later pushes add
     sites to the same crawl. A site already pushed to this queue is not queued again.
     """
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     tasks = _queue(redis_url, key)
     try:
         crawl = tasks.crawl() or _new_crawl(tasks, db_path, seeds, key)
@@ -81,7 +83,7 @@ def push(seeds: Path, redis_url: str, db_path: Path, key: str, limit: int | None
     except (SeedError, StorageError, QueueError) as err:
         raise click.ClickException(str(err)) from err
     console.print(
-        f"crawl {crawl.id}: {queued} sites queued in {key!r}"
+        f"crawl {crawl.id}: {counted(queued, 'site')} queued in {key!r}"
         + (f", {repeated} pushed before and skipped" if repeated else "")
     )
 
@@ -147,7 +149,7 @@ def clear(redis_url: str, key: str, yes: bool) -> None:
         deleted = _queue(redis_url, key).clear()
     except QueueError as err:
         raise click.ClickException(str(err)) from err
-    click.echo(f"{key}: {deleted} keys deleted")
+    click.echo(f"{key}: {counted(deleted, 'key')} deleted")
 
 
 def _check_shard(db_path: Path, crawl: QueueCrawl) -> None:
@@ -208,8 +210,9 @@ def run_worker(
     )
     state = tasks.status()
     console.print(
-        f"worker {name}: {tally.sites} sites of crawl {crawl.id} done, {tally.fetches} fetch"
-        f" records in {db_path}; queue {key!r}: {state.pending} pending, {state.done} done"
+        f"worker {name}: {counted(tally.sites, 'site')} of crawl {crawl.id} done,"
+        f" {counted(tally.fetches, 'fetch record')} in {db_path};"
+        f" queue {key!r}: {state.pending} pending, {state.done} done"
     )
     if tally.storage_error:
         raise click.ClickException(tally.storage_error)

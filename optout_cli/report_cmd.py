@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from optout_cli.export_cmd import _file, _stdout  # UTF-8 stdout; a file replaced when complete
+from optout_cli.output import describe, is_stdout, open_output, output_path, write_failed
+from optout_cli.words import counted
 from results.export import ExportError, open_export_db
 from results.report_doc import FORMATS, ReportError, format_for, write_report
 
@@ -35,8 +36,9 @@ _NAMES = {"html": "HTML", "markdown": "Markdown"}
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write to this file instead of standard output.",
+    type=output_path,
+    help="Write to this file instead of standard output ('-': standard output). A device or"
+    " FIFO is written into; a regular file is replaced only once the report is complete.",
 )
 @click.option("--title", help="The report's title. Default: 'AI training opt-outs: crawl N'.")
 def report(
@@ -55,26 +57,24 @@ def report(
       optout report --db crawl.db --crawl 3 -o report.md
       optout report --db crawl.db --format markdown --title "Illustrators, May 2026"
     """
-    chosen = format_for(str(output) if output else None, fmt)
+    chosen = format_for(None if is_stdout(output) else str(output), fmt)
     try:
         db, crawl_id = open_export_db(db_path, crawl)
     except ExportError as err:
         raise click.ClickException(str(err)) from err
     try:
-        if output is None:
-            with _stdout() as stream:
-                write_report(stream, chosen, db, crawl_id, title=title)
-        else:
-            with _file(output) as stream:
-                count = write_report(stream, chosen, db, crawl_id, title=title)
-            done = f"wrote the {_NAMES[chosen]} report of {count} sites of crawl {crawl_id}"
-            click.echo(f"{done} to {output}", err=True)
+        with open_output(output) as stream:
+            count = write_report(stream, chosen, db, crawl_id, title=title)
+        if not is_stdout(output):
+            sites = counted(count, "site")
+            done = f"wrote the {_NAMES[chosen]} report of {sites} of crawl {crawl_id}"
+            click.echo(f"{done} to {describe(output)}", err=True)
     except (ExportError, ReportError) as err:
         raise click.ClickException(str(err)) from err
     except BrokenPipeError:
         # The reader stopped early (`| head`): not an error; keep Python from reporting it.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as err:
-        raise click.ClickException(f"cannot write {output or 'standard output'}: {err}") from err
+        raise write_failed(output, err) from err
     finally:
         db.close()

@@ -41,6 +41,8 @@ from crawler.storage import StorageError, open_db
 from optout_cli.crawl import count_seeds
 from optout_cli.lock import DbLock, DbLockedError
 from optout_cli.options import network_options, parse_settings
+from optout_cli.words import counted
+from results.completeness import RESUMABLE
 
 log = logging.getLogger("optout.schedule")
 
@@ -182,10 +184,10 @@ class RunResult:
         """The result as a log phrase."""
         if self.crawl_id is None:
             return "no crawl was recorded"
-        audit = f"audited, {self.changes} changes" if self.audited else "not audited"
+        audit = f"audited, {counted(self.changes, 'change')}" if self.audited else "not audited"
         return (
-            f"crawl {self.crawl_id} {self.status}: {self.sites_done} sites done, "
-            f"{self.fetches} fetches ({self.errors} with errors), {audit}"
+            f"crawl {self.crawl_id} {self.status}: {counted(self.sites_done, 'site')} done, "
+            f"{counted(self.fetches, 'fetch', 'fetches')} ({self.errors} with errors), {audit}"
         )
 
 
@@ -193,9 +195,11 @@ def resumable_crawl(db_path: Path, seeds: Path) -> int | None:
     """The crawl ``optout crawl --resume`` would continue, when it was one of these seeds."""
     db = open_db(db_path)
     try:
+        marks = ", ".join("?" for _ in RESUMABLE)
         row = db.execute(
-            "SELECT id, seeds_source FROM crawls WHERE status IN ('running', 'interrupted')"
-            " ORDER BY id DESC LIMIT 1"
+            f"SELECT id, seeds_source FROM crawls WHERE status IN ({marks})"
+            " ORDER BY id DESC LIMIT 1",
+            list(RESUMABLE),
         ).fetchone()
         last = db.execute("SELECT MAX(id) FROM crawls").fetchone()[0]
     finally:
@@ -306,6 +310,14 @@ class CrawlRunner:
         seconds = time.monotonic() - started
         if code == 0:
             log.info("run %d ended after %.1f s: %s", number, seconds, result.says())
+        elif result.status in RESUMABLE:  # `optout crawl` exits 1 and audits nothing
+            log.warning(
+                "run %d stopped after %.1f s before its crawl finished: %s; the next run"
+                " resumes it",
+                number,
+                seconds,
+                result.says(),
+            )
         else:
             log.error(
                 "run %d failed after %.1f s: optout crawl exited with status %d; %s",
@@ -440,10 +452,10 @@ def schedule(
 ) -> None:
     """Crawl the sites of SEEDS into --db on a schedule, in the foreground, until stopped.
 
-    Each run is `optout crawl SEEDS --db FILE` (audited at the end); a crawl that was
-    interrupted is resumed by the next run. Only one crawl at a time writes to --db: the
-    schedule holds its lock file (FILE.lock) while it runs. SIGTERM or Ctrl-C stops it
-    cleanly, interrupting a running crawl so the next schedule can resume it.
+    Each run is `optout crawl SEEDS --db FILE` (audited at the end if it finished); a crawl
+    that was interrupted is not audited, and the next run resumes it. Only one crawl at a time
+    writes to --db: the schedule holds its lock file (FILE.lock) while it runs. SIGTERM or
+    Ctrl-C stops it cleanly, interrupting a running crawl so the next schedule can resume it.
 
     \b
     Examples:

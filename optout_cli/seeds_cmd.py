@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from crawler.seeds import SeedReport, validate_seeds
+from crawler.seeds import ERROR_LIMIT, SeedReport, validate_seeds
+from optout_cli.words import counted
 
 
 @click.group()
@@ -26,9 +27,10 @@ def check(file: Path) -> None:
     for error in errors:
         click.echo(str(error), err=True)
     click.echo(
-        f"{file}: {report.seeds} seeds, {report.duplicates} duplicate origins skipped, "
-        f"{len(errors)} problems"
-        + (" (only the first 100 are listed)" if len(errors) >= 100 else "")
+        f"{file}: {counted(report.seeds, 'seed')},"
+        f" {counted(report.duplicates, 'duplicate origin')} skipped,"
+        f" {counted(len(errors), 'problem')}"
+        + (f" (only the first {ERROR_LIMIT} are listed)" if len(errors) >= ERROR_LIMIT else "")
     )
     if errors:
         raise SystemExit(1)

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import click
 
+from crawler.storage import StorageError, refuse_foreign_db
+
 DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
 """The Datasette folder of the checkout: metadata, plugins, templates, static files."""
 
@@ -81,6 +83,10 @@ def check_servable(db_path: Path) -> int | None:
     if not db_path.is_file():
         raise ServeError(f"{db_path}: no such database file")
     try:
+        refuse_foreign_db(db_path)
+    except StorageError as err:
+        raise ServeError(str(err)) from err
+    try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
             conn.execute("SELECT count(*) FROM crawls").fetchone()
@@ -94,9 +100,19 @@ def check_servable(db_path: Path) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
+def check_port(port: int, host: str) -> None:
+    """ServeError naming the port when something already listens there: checked before
+    Datasette starts, which would otherwise fail with uvicorn's log and an exit status."""
+    from optout_cli.demo_cmd import port_in_use  # the demo's check (it imports this module)
+
+    if port and port_in_use(port, host):
+        raise ServeError(f"port {port} on {host} is already in use: choose another with --port")
+
+
 def serve_datasette(db_path: Path, *, port: int = 8001, host: str = "127.0.0.1") -> None:
     """Serve ``db_path`` in Datasette until Ctrl-C (raises ServeError if it cannot start)."""
     check_servable(Path(db_path))
+    check_port(port, host)
     command = [sys.executable, "-m", "datasette", *datasette_args(Path(db_path), port, host)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
     forwarding = threading.current_thread() is threading.main_thread()
@@ -152,6 +168,7 @@ def serve(db_path: Path, port: int, host: str) -> None:
     """
     try:
         crawl = check_servable(db_path)
+        check_port(port, host)
         what = (
             f"crawl {crawl} of {db_path}" if crawl is not None else f"{db_path} (not audited yet)"
         )

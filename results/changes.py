@@ -1,5 +1,9 @@
 """What changed for each site since its previous audited crawl.
 
+A change is only computed between two finished crawls that both marked the site done: a site
+a crawl did not reach was "not checked this time", and comparing it would invent opt-outs
+that disappeared (docs/history.md).
+
 Subjects: ``verdict:<use>`` (the state per use), ``mechanism:<use>:<name>`` (a mechanism
 appearing or disappearing for a use) and ``agent:<token>`` (a training agent newly blocked
 or unblocked at ``/``). Kinds: appeared, disappeared, changed, became-unknown.
@@ -46,20 +50,24 @@ def _blocked(conn: sqlite3.Connection, crawl_id: int, origin: str) -> set[str]:
     return {agent for (agent,) in rows}
 
 
+# The summaries of sites done in finished crawls: the only ones a change may compare.
+_CHECKED = """
+SELECT {what} FROM site_summary s
+JOIN crawls c ON c.id = s.crawl_id AND c.status = 'finished'
+JOIN site_status d ON d.crawl_id = s.crawl_id AND d.origin = s.origin AND d.status = 'done'
+WHERE {where}
+"""
+_ORIGINS = _CHECKED.format(what="s.origin", where="s.crawl_id = ?") + " ORDER BY s.origin"
+_PREVIOUS = _CHECKED.format(what="MAX(s.crawl_id)", where="s.origin = ? AND s.crawl_id < ?")
+
+
 def site_changes(conn: sqlite3.Connection, crawl_id: int) -> Iterator[dict[str, Any]]:
-    """Change rows for every site of ``crawl_id`` that an earlier audited crawl also saw."""
+    """Change rows for every site checked by ``crawl_id`` and by an earlier audited crawl
+    (both finished, the site done in both); nothing for a crawl that did not finish."""
     detected = datetime.now(UTC).isoformat(timespec="seconds")
-    origins = [
-        o
-        for (o,) in conn.execute(
-            "SELECT origin FROM site_summary WHERE crawl_id = ? ORDER BY origin", [crawl_id]
-        )
-    ]
+    origins = [o for (o,) in conn.execute(_ORIGINS, [crawl_id])]
     for origin in origins:
-        row = conn.execute(
-            "SELECT MAX(crawl_id) FROM site_summary WHERE origin = ? AND crawl_id < ?",
-            [origin, crawl_id],
-        ).fetchone()
+        row = conn.execute(_PREVIOUS, [origin, crawl_id]).fetchone()
         previous = row[0] if row else None
         if previous is None:
             continue

@@ -20,28 +20,15 @@ import sqlite_utils
 from audits.agents import Registry, load_registry
 from audits.evidence import SiteEvidence
 from audits.site import SiteAudit, audit_site
-from crawler.schema_derived import CRAWL_ROLLUPS
+from crawler.schema_derived import CRAWL_ROLLUPS, DERIVED_TABLES
 from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
+from results.completeness import unfinished_reason
 from results.derive_platforms import image_row, platform_rows, site_extras
 from results.report import site_report
 from results.robots_rows import compact, stored_report
 
-DERIVED = (
-    "site_verdicts",
-    "contributions",
-    "robots_verdict_rows",
-    "agent_counts",
-    "finding_counts",
-    "findings",
-    "pages",
-    "latest_sites",
-    "site_summary",
-    "changes",
-    "images",
-    "profiles",
-    "platform_summary",
-)
+DERIVED = DERIVED_TABLES
 _BATCH = 500
 
 
@@ -59,19 +46,30 @@ class AuditResult:
 
 
 def resolve_crawl(db: sqlite_utils.Database, spec: str | int | None) -> int:
-    """A crawl id from ``latest`` (the default) or a number, checked to exist."""
+    """A crawl id from ``latest`` (the default) or a number, checked to exist and to have
+    finished. ``latest`` is the newest crawl: when that one is unfinished it is refused by
+    name, never silently replaced by an older one."""
     if spec in (None, "latest"):
         row = db.execute("SELECT MAX(id) FROM crawls").fetchone()
         if row is None or row[0] is None:
             raise AuditError("the database holds no crawl yet: run `optout crawl` first")
-        return int(row[0])
-    try:
-        crawl_id = int(spec)  # type: ignore[arg-type]
-    except ValueError as err:
-        raise AuditError(f"--crawl takes a crawl id or 'latest', not {spec!r}") from err
-    if db.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone() is None:
-        raise AuditError(f"there is no crawl {crawl_id} in this database")
+        crawl_id = int(row[0])
+    else:
+        try:
+            crawl_id = int(spec)  # type: ignore[arg-type,unused-ignore]
+        except ValueError as err:
+            raise AuditError(f"--crawl takes a crawl id or 'latest', not {spec!r}") from err
+        if db.execute("SELECT 1 FROM crawls WHERE id = ?", [crawl_id]).fetchone() is None:
+            raise AuditError(f"there is no crawl {crawl_id} in this database")
+    require_finished(db, crawl_id)
     return crawl_id
+
+
+def require_finished(db: sqlite_utils.Database, crawl_id: int) -> None:
+    """AuditError naming the crawl, its status and progress when it has not finished."""
+    reason = unfinished_reason(db.conn, crawl_id)
+    if reason is not None:
+        raise AuditError(reason)
 
 
 class _Rows:
@@ -109,7 +107,13 @@ def audit_crawl(
     registry: Registry | None = None,
     on_site: Callable[[str], None] | None = None,
 ) -> AuditResult:
-    """Re-derive every table of one crawl; idempotent (the crawl's old rows are replaced)."""
+    """Re-derive every table of one finished crawl; idempotent (its old rows are replaced).
+
+    Only the sites the crawl marked done are audited: a site whose records stop midway (a
+    crawl finished by hand, an old database) is "not checked this time", never an opt-out
+    that disappeared.
+    """
+    require_finished(db, crawl_id)
     _refuse_pruned(db, crawl_id)
     registry = registry or load_registry()
     started = time.monotonic()
@@ -121,7 +125,10 @@ def audit_crawl(
         _write_agents(conn, registry)
         rows = _Rows(conn)
         populations = _populations(db, crawl_id)
+        not_done = not_done_origins(db, crawl_id)
         for evidence in iter_site_evidence(db, crawl_id):
+            if evidence.origin in not_done:
+                continue
             audit = audit_site(evidence, registry)
             population = populations.get(evidence.origin)
             _write_site(db, rows, crawl_id, evidence, audit, registry, population)
@@ -142,6 +149,18 @@ def audit_crawl(
     return AuditResult(
         crawl_id, sites, rows.counts.get("findings", 0), rows.counts.get("changes", 0), seconds
     )
+
+
+def not_done_origins(db: sqlite_utils.Database, crawl_id: int) -> set[str]:
+    """Origins with fetch records in the crawl but not marked done in it (none, normally: the
+    set stays small where the done sites may be a million)."""
+    rows = db.execute(
+        "SELECT DISTINCT f.origin FROM fetches f LEFT JOIN site_status s"
+        " ON s.crawl_id = f.crawl_id AND s.origin = f.origin AND s.status = 'done'"
+        " WHERE f.crawl_id = ? AND s.origin IS NULL",
+        [crawl_id],
+    )
+    return {origin for (origin,) in rows}
 
 
 def _refuse_pruned(db: sqlite_utils.Database, crawl_id: int) -> None:
@@ -437,4 +456,10 @@ def audited(db: sqlite_utils.Database, crawl_id: int) -> bool:
     return db.execute("SELECT 1 FROM audits WHERE crawl_id = ?", [crawl_id]).fetchone() is not None
 
 
-__all__: Sequence[str] = ("AuditError", "AuditResult", "audit_crawl", "resolve_crawl")
+__all__: Sequence[str] = (
+    "AuditError",
+    "AuditResult",
+    "audit_crawl",
+    "require_finished",
+    "resolve_crawl",
+)

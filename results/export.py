@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Final, TextIO, get_args
 from urllib.parse import urlsplit
@@ -26,20 +25,17 @@ from urllib.request import pathname2url
 import sqlite_utils
 from scrapy.settings import BaseSettings
 
+from audits import TOOL, TOOL_VERSION
 from audits.aipref import ATTACH_REVISION, VOCAB_REVISION
 from audits.findings import Severity
 from audits.uses import USES, State
+from crawler.storage import StorageError, refuse_foreign_db
 from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
 from results.robots_rows import full_report
 
 SCHEMA_VERSION: Final = "1.1"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
-TOOL: Final = "optout-audit"
-try:
-    TOOL_VERSION = version(TOOL)
-except PackageNotFoundError:  # a checkout that was never installed
-    TOOL_VERSION = "0.0.0"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
 SEVERITIES: Final = get_args(Severity)
@@ -141,6 +137,10 @@ def open_export_db(path: str | Path, crawl: str | int | None) -> tuple[sqlite_ut
     path = Path(path)
     if not path.is_file():
         raise ExportError(f"{path}: no such database file")
+    try:
+        refuse_foreign_db(path)
+    except StorageError as err:
+        raise ExportError(str(err)) from err
     conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
     db = sqlite_utils.Database(conn)
     try:

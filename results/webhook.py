@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from audits import INTERPRETER_VERSION
+from audits import TOOL, TOOL_VERSION
 from crawler.storage import now_iso, open_db
+from results.completeness import unfinished_reason
 from results.history import list_changes
 
 log = logging.getLogger("optout.webhook")
@@ -185,7 +186,7 @@ def _try_once(url: str, body: bytes, timeout: float) -> tuple[int | None, str | 
         method="POST",
         headers={
             "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": f"optout-audit/{INTERPRETER_VERSION} (webhook)",
+            "User-Agent": f"{TOOL}/{TOOL_VERSION} (webhook)",
         },
     )
     try:
@@ -250,6 +251,9 @@ def deliver(
     db = None
     try:
         db = open_db(db_path)
+        unfinished = unfinished_reason(db.conn, crawl_id)
+        if unfinished is not None:  # never audited, so never announced
+            raise WebhookError(f"not sent: {unfinished}")
         document = audit_document(db.conn, crawl_id)
         status, attempts, error = post_json(check_webhook_url(url), document, policy, sleep=sleep)
     # The crawl and its audit are done and stored: nothing here may turn that into a failure.

@@ -23,6 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 
 import audits
 from audits.agents import load_registry
+from crawler.extensions.fast_stop import crawl_cut_short
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.storage import (
     CrawlStatus,
@@ -74,6 +75,8 @@ class StorePipeline:
         self.failed: str | None = None
         """The write error that stopped the crawl; nothing is written after it."""
         self._stopping = False
+        self._cut_short = False
+        """The run was closed early by ``interrupt``: later items are dropped, not written."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -84,6 +87,7 @@ class StorePipeline:
         pipeline = cls(crawler, str(db_path))
         # Pipelines close before spider_closed is sent, and only that signal carries the reason.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.interrupt, signal=crawl_cut_short)
         return pipeline
 
     def settings_snapshot(self) -> dict[str, Any]:
@@ -120,6 +124,8 @@ class StorePipeline:
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Buffer seeds, fetch records and site completions; every item passes on unchanged."""
         if self.writer is None:
+            if self._cut_short:
+                return item  # its site is not done: --resume fetches it again
             raise RuntimeError("StorePipeline.process_item called before open_spider")
         writer = self.writer
         if isinstance(item, FetchRecord):
@@ -161,6 +167,15 @@ class StorePipeline:
         """Write what is buffered; the run itself is closed on ``spider_closed``."""
         if self.writer is not None:
             self._write(self.writer.flush)
+
+    def interrupt(self) -> None:
+        """Write what is buffered and close the run as interrupted now, before the reactor is
+        stopped with downloads still in flight (crawler/extensions/fast_stop.py)."""
+        if self.db is None:
+            return
+        self._cut_short = True
+        self.close_spider(self.crawler.spider)
+        self.spider_closed(self.crawler.spider, "cut-short")  # type: ignore[arg-type]
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Record the run as finished (reason ``finished``) or interrupted, with its stats."""

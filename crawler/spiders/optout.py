@@ -9,14 +9,16 @@ unreachable robots.txt means "disallow everything"); what it skips is recorded.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from audits.images import content_range, next_range
@@ -25,7 +27,16 @@ from audits.robots import RobotsTxt, parse_robots
 from audits.robots_access import robots_access
 from crawler.browser import find_chromium
 from crawler.items import FetchRecord, SiteDone, SiteSeen
-from crawler.records import now, record_failure, record_response, record_skipped
+from crawler.meta_refresh import next_hop, refresh_target
+from crawler.network import CLOSE_REASON as NETWORK_CLOSE_REASON
+from crawler.network import DOWN_STAT, NETWORK_LEVEL, NetworkWatch, down_message
+from crawler.records import (
+    now,
+    record_failure,
+    record_not_followed,
+    record_response,
+    record_skipped,
+)
 from crawler.sampling import (
     MAX_CANDIDATES,
     artwork_links,
@@ -124,7 +135,8 @@ class OptoutSpider(scrapy.Spider):
         if known is not None:
             return str(known).lower() in ("1", "true", "yes")
         try:
-            return any(seed.render for seed in read_seeds(self.seeds_path))
+            skip_bad = self.settings.getbool("OPTOUT_SKIP_BAD_SEEDS")
+            return any(seed.render for seed in read_seeds(self.seeds_path, skip_bad=skip_bad))
         except (ValueError, OSError):
             return False  # the crawl itself reports a bad seed file
 
@@ -142,6 +154,14 @@ class OptoutSpider(scrapy.Spider):
             )
 
     # -- configuration ---------------------------------------------------------------------
+
+    @cached_property
+    def network(self) -> NetworkWatch:
+        """Tells a network that is down from sites that are (crawler/network.py)."""
+        return NetworkWatch(
+            str(self.settings.get("OPTOUT_NETWORK_CONTROL") or ""),
+            self.settings.getfloat("OPTOUT_NETWORK_CONTROL_TIMEOUT"),
+        )
 
     @property
     def seeds_path(self) -> Path:
@@ -173,7 +193,8 @@ class OptoutSpider(scrapy.Spider):
     def _seeds(self) -> Iterator[Seed]:
         """The seeds still to visit, read lazily (the distributed spider takes them from Redis)."""
         limit = self._limit()
-        for count, seed in enumerate(read_seeds(self.seeds_path)):
+        skip_bad = self.settings.getbool("OPTOUT_SKIP_BAD_SEEDS")
+        for count, seed in enumerate(read_seeds(self.seeds_path, skip_bad=skip_bad)):
             if limit and count >= limit:
                 return
             yield seed
@@ -204,6 +225,7 @@ class OptoutSpider(scrapy.Spider):
         """A site's first requests (its policy files); the distributed spider shares this."""
         site = SiteState(seed, platform=_platform_state(seed))
         self.sites[seed.origin] = site
+        self.network.opened(seed.origin)
         yield SiteSeen(self.crawl_id, seed)
         for kind, path in POLICY_FILES:
             yield self._request(site, kind, seed.origin + path, policy=True)
@@ -219,6 +241,7 @@ class OptoutSpider(scrapy.Spider):
         render: bool = False,
         discovery: bool = False,
         byte_range: tuple[int, int] | None = None,
+        redirect: Mapping[str, Any] | None = None,
     ) -> scrapy.Request:
         site.outstanding += 1
         site.requested.add(_key(kind, url, render))
@@ -230,6 +253,7 @@ class OptoutSpider(scrapy.Spider):
             "optout_maxbytes": self._maxbytes(kind),
             "handle_httpstatus_list": _STATUSES,
             "dont_obey_robotstxt": policy,
+            **(redirect or {}),
         }
         if discovery and site.platform is not None:
             site.platform.pending += 1
@@ -300,6 +324,7 @@ class OptoutSpider(scrapy.Spider):
     # -- responses -------------------------------------------------------------------------
 
     def _on_response(self, response: Response) -> Iterator[Any]:
+        self.network.answered()
         meta = response.meta
         site = self.sites[meta["optout_origin"]]
         kind = meta["optout_kind"]
@@ -311,7 +336,7 @@ class OptoutSpider(scrapy.Spider):
             maxbytes=meta["optout_maxbytes"],
         )
         yield from self._count(site, record)
-        if not meta.get("playwright"):
+        if not meta.get("playwright") and not (yield from self._refreshed(site, response, record)):
             handler = getattr(self, f"_after_{kind}", None)
             if handler is not None:
                 yield from handler(site, response, record)
@@ -319,11 +344,87 @@ class OptoutSpider(scrapy.Spider):
             yield from self._discovered(site)
         yield from self._settle(site)
 
-    def _on_failure(self, failure: Failure) -> Iterator[Any]:
+    def _refreshed(
+        self, site: SiteState, response: Response, record: FetchRecord
+    ) -> Generator[Any, None, bool]:
+        """Follow a page's meta refresh as one more redirect hop; True when the target was
+        requested, whose answer then takes the page's place in the crawl (its links, images).
+
+        The refreshing page itself is already recorded, so its meta tags are audited; a hop
+        an HTTP redirect could not make is recorded as that error, and the page stays the
+        one crawled on (see ``crawler.meta_refresh``).
+        """
+        kind = record.kind
+        if kind not in HTML_KINDS or record.bot_wall or not _is_html(record):
+            return False
+        target = refresh_target(response, self.settings)
+        if target is None or _key(kind, target, False) in site.requested:
+            return False
+        self.crawler.stats.inc_value("optout/meta_refresh/found")
+        hop = next_hop(
+            target, response.url, response.meta, self.settings.getint("REDIRECT_MAX_TIMES")
+        )
+        parent = record.final_url
+        if hop.meta is None:
+            assert hop.error is not None
+            site.requested.add(_key(kind, target, False))
+            site.fetches += 1
+            site.errors += 1
+            self.crawler.stats.inc_value(f"optout/fetch/{kind}/error/{hop.error}")
+            yield record_not_followed(
+                target,
+                kind=kind,
+                crawl_id=self.crawl_id,
+                origin=site.seed.origin,
+                chain=hop.chain,
+                error_class=hop.error,
+                message=hop.message,
+                parent=parent,
+            )
+            return False
+        discovery = bool(response.meta.get("optout_discovery"))
+        made = list(
+            self._follow(site, kind, target, parent, discovery=discovery, redirect=hop.meta)
+        )
+        yield from made
+        return any(isinstance(r, scrapy.Request) for r in made)
+
+    async def _on_failure(self, failure: Failure) -> AsyncIterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         site = self.sites[request.meta["optout_origin"]]
         kind = request.meta["optout_kind"]
         record = record_failure(failure, kind=kind, crawl_id=self.crawl_id, origin=site.seed.origin)
+        if record.error_class in NETWORK_LEVEL and await self.network.failed(
+            record.error_class, request.meta.get("proxy"), site.seed.origin
+        ):
+            for item in self._network_down(site, record):
+                yield item
+            return
+        for item in self._after_failure(site, request, record):
+            yield item
+
+    def _network_down(self, site: SiteState, record: FetchRecord) -> Iterator[Any]:
+        """The network, not the site, failed: record the fetch as such and stop the crawl.
+
+        The site's own follow-ups (its home page after robots.txt…) are not made, so it is
+        not finished and never audited from this evidence.
+        """
+        record.error_message = f"{record.error_class}: {record.error_message}"
+        record.error_class = "network"
+        yield from self._count(site, record)
+        stats = self.crawler.stats
+        if stats.get_value(DOWN_STAT) is None:
+            message = down_message(self.network.outcomes)
+            stats.set_value(DOWN_STAT, message)
+            self.logger.info(message)  # the command prints it (crawler/network.py)
+            engine = self.crawler.engine
+            if engine is not None:
+                deferred_from_coro(engine.close_spider_async(reason=NETWORK_CLOSE_REASON))
+
+    def _after_failure(
+        self, site: SiteState, request: scrapy.Request, record: FetchRecord
+    ) -> Iterator[Any]:
+        kind = record.kind
         yield from self._count(site, record)
         if kind == "robots":
             yield from self._after_robots(site, None, record)

@@ -1,4 +1,5 @@
-"""The landing page: headline numbers and charts of the latest audited crawl.
+"""The landing page: headline numbers and charts of the latest audited crawl (a finished one:
+a crawl still running or interrupted is never audited, and a line above the numbers says so).
 
 ``templates/index.html`` replaces Datasette's index; this hook gives it its numbers. Every
 number here is also a canned query in metadata.yml, linked from the page, so a reader can check
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from results.completeness import newest_crawl
 from results.history import AdoptionPoint, adoption_over_time
 from results.line_chart import percent_lines, render_line_chart
 
@@ -64,6 +66,13 @@ where c.crawl_id = ? and a.purpose in ('train', 'control') and a.legacy = 0
 order by percent desc, lower(c.agent)
 """
 
+# The newest audited crawl that finished. Only finished crawls are audited; the join keeps
+# that true for a database an earlier version audited and no migration has touched yet.
+_SHOWN_SQL = """
+select max(a.crawl_id) from audits a join crawls c on c.id = a.crawl_id
+where c.status = 'finished'
+"""
+
 _MECHANISMS_SQL = """
 select mechanism, effect, count(distinct origin) as sites
 from contributions where crawl_id = ? and use = 'train'
@@ -77,7 +86,7 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
     if name is None:
         return None
     db = datasette.get_database(name)
-    crawl = (await db.execute("select max(crawl_id) from audits")).first()[0]
+    crawl = (await db.execute(_SHOWN_SQL)).first()[0]
     if crawl is None:
         return None
     one = [crawl]
@@ -277,21 +286,26 @@ def _adoption_chart(
     }
 
 
-async def crawl_progress(datasette: Any) -> dict[str, Any] | None:
-    """The newest crawl and how many of its sites are done, for a database not audited yet."""
+async def crawl_progress(datasette: Any, shown: int | None) -> dict[str, Any] | None:
+    """The newest crawl when the page does not show its numbers (it is running, was
+    interrupted, or is not audited yet), with how many of its sites are done."""
     name = await evidence_database(datasette, "crawls")
     if name is None:
         return None
     db = datasette.get_database(name)
-    crawl = await _rows(
-        db, "select id, status, started_at from crawls order by id desc limit 1", []
-    )
-    if not crawl:
+    state = await db.execute_fn(newest_crawl)
+    if state is None:
         return {"database": name, "crawl": None}
-    done = await db.execute(
-        "select count(*) from site_status where crawl_id = ? and status = 'done'", [crawl[0]["id"]]
-    )
-    return {"database": name, "crawl": crawl[0], "done": done.first()[0]}
+    if state.crawl_id == shown:
+        return None
+    started = await db.execute("select started_at from crawls where id = ?", [state.crawl_id])
+    return {
+        "database": name,
+        "crawl": {"id": state.crawl_id, "status": state.status, "started_at": started.first()[0]},
+        "done": state.sites_done,
+        "total": state.sites_total,
+        "finished": state.finished,
+    }
 
 
 @hookimpl
@@ -302,7 +316,7 @@ def extra_template_vars(template: str, datasette: Any) -> Any:
 
     async def inner() -> dict[str, Any]:
         numbers = await landing_numbers(datasette)
-        progress = None if numbers else await crawl_progress(datasette)
+        progress = await crawl_progress(datasette, numbers["crawl"] if numbers else None)
         return {"optout": numbers, "optout_progress": progress}
 
     return inner

@@ -1,11 +1,19 @@
 """Links in table and query cells: a site to its page, a fetch id to its fetch, a code to its doc.
 
 Every value is escaped by ``Markup.format``; crawled text never becomes markup.
+
+Datasette renders a table's single-column primary key itself, as a link to the row page, and
+never asks ``render_cell`` about it; ``sites`` and ``latest_sites`` are keyed by ``origin``.
+``templates/_table.html`` passes the rows through ``site_linked_rows`` so that those origins open
+the per-site page too (with a small link to the row kept beside them).
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from datasette import hookimpl
@@ -44,6 +52,35 @@ def _report_link(datasette: Any, row: Any, value: str) -> Markup | None:
     return Markup('<a href="{}">site page</a> ({:,} bytes of JSON)').format(
         site_page_url(datasette, origin), len(value.encode("utf-8"))
     )
+
+
+Rows = list[list[dict[str, Any]]]
+
+
+def site_linked_rows(datasette: Any, rows: Rows, database: str, table: str) -> Rows:
+    """Table rows with an ``origin`` primary-key cell linked to the per-site page."""
+    return [[_site_pk_cell(datasette, cell, database, table) for cell in row] for row in rows]
+
+
+def _site_pk_cell(
+    datasette: Any, cell: dict[str, Any], database: str, table: str
+) -> dict[str, Any]:
+    if cell.get("column") != "origin" or cell.get("value_type") != "pk":
+        return cell
+    origin = cell.get("raw")
+    link = _origin_link(datasette, origin)
+    if link is None or database.startswith("_"):
+        return cell
+    row_href = datasette.urls.row(database, table, tilde_encode(str(origin)))
+    row_link = Markup(' <a class="row-link" href="{}">row</a>').format(row_href)
+    return {**cell, "value": link + row_link}
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    """Give templates ``site_linked_rows`` (see the module docstring)."""
+    linked: Callable[[Rows, str, str], Rows] = partial(site_linked_rows, datasette)
+    env.globals["site_linked_rows"] = linked
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from datasette.utils.asgi import Response
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
 from results.robots_rows import full_report
+from results.site_lookup import UnknownSite, resolve_site
 
 USES = ("train", "ai-use", "search", "tdm")
 USE_WORDS = {
@@ -33,26 +34,25 @@ async def evidence_database(datasette: Any) -> str | None:
     return None
 
 
-def _candidates(origin: str) -> list[str]:
-    """The origin as typed, and with http(s):// added when the scheme was left out."""
-    origin = origin.strip().rstrip("/")
-    if "://" in origin:
-        return [origin]
-    return [f"https://{origin}", f"http://{origin}"]
+async def _resolve(db: Any, typed: str) -> tuple[str | None, str | None, list[str]]:
+    """(stored origin, why none, close matches) for what was typed; see results/site_lookup."""
+    try:
+        return await db.execute_fn(lambda conn: resolve_site(conn, typed)), None, []
+    except UnknownSite as err:
+        return None, f"No site {err.origin} in this database", err.suggestions
+    except ValueError as err:
+        return None, f"{typed.strip()} cannot be read as a site: {err}", []
 
 
 async def _find(db: Any, origin: str, crawl: str) -> dict[str, Any] | None:
-    for candidate in _candidates(origin):
-        if crawl.isdigit():
-            sql = "select * from site_summary where origin = ? and crawl_id = ?"
-            params: list[Any] = [candidate, int(crawl)]
-        else:
-            sql = "select * from site_summary where origin = ? order by crawl_id desc limit 1"
-            params = [candidate]
-        row = (await db.execute(sql, params)).first()
-        if row is not None:
-            return dict(row)
-    return None
+    if crawl.isdigit():
+        sql = "select * from site_summary where origin = ? and crawl_id = ?"
+        params: list[Any] = [origin, int(crawl)]
+    else:
+        sql = "select * from site_summary where origin = ? order by crawl_id desc limit 1"
+        params = [origin]
+    row = (await db.execute(sql, params)).first()
+    return None if row is None else dict(row)
 
 
 def _path(url: str | None) -> str:
@@ -210,11 +210,11 @@ async def site_page(datasette: Any, request: Any) -> Response:
         html = await datasette.render_template("site.html", context, request=request)
         return Response.html(html, status=status)
     db = datasette.get_database(name)
-    row = await _find(db, origin, crawl)
+    stored, lookup_error, suggestions = await _resolve(db, origin)
+    row = None if stored is None else await _find(db, stored, crawl)
     if row is None:
-        html = await datasette.render_template(
-            "site.html", {**context, "not_found": True}, request=request
-        )
+        missing = {"not_found": True, "lookup_error": lookup_error, "suggestions": suggestions}
+        html = await datasette.render_template("site.html", {**context, **missing}, request=request)
         return Response.html(html, status=404)
     stored = json.loads(row["report"])
     report = await db.execute_fn(lambda conn: full_report(conn, row["crawl_id"], stored))

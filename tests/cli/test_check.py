@@ -122,5 +122,5 @@ def test_check_refuses_a_db_file_that_is_not_its_database(tmp_path: Path) -> Non
     notes.write_text("my notes\n")
     result = CliRunner().invoke(cli, ["check", "http://example.com", "--db", str(notes)])
     assert result.exit_code == 1
-    assert "cannot be used as the evidence database" in result.output
+    assert "not an optout database (not a SQLite file)" in result.output
     assert notes.read_text() == "my notes\n"

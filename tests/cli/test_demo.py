@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.storage import open_db
 from optout_cli.crawl import count_seeds
 from optout_cli.demo_cmd import SAMPLE_SEEDS
 from optout_cli.main import cli
@@ -25,8 +26,9 @@ def demo_run(
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     """One ``optout demo --no-serve`` over an earlier demo database, with no stdin."""
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    with sqlite3.connect(db) as old:
-        old.execute("CREATE TABLE from_an_earlier_demo (x)")
+    earlier = open_db(db)  # optout's own database: another program's is refused, not deleted
+    earlier.execute("CREATE TABLE from_an_earlier_demo (x)")
+    earlier.close()
     result = subprocess.run(
         [str(OPTOUT), "demo", "--no-serve", "--db", str(db)],
         capture_output=True,
@@ -80,7 +82,7 @@ def test_demo_refuses_to_replace_a_file_that_is_not_a_database(tmp_path: Path) -
     notes.write_text("my notes\n")
     result = CliRunner().invoke(cli, ["demo", "--no-serve", "--db", str(notes)])
     assert result.exit_code == 1
-    assert "is not a SQLite database: not replacing it" in result.output
+    assert "not an optout database (not a SQLite file)" in result.output
     assert notes.read_text() == "my notes\n"
 
 

@@ -283,7 +283,7 @@ def test_two_runs_crawl_and_audit_twice(
         summaries = conn.execute("SELECT COUNT(*) FROM site_summary WHERE crawl_id = 2")
         assert (audited, summaries.fetchone()[0]) == ([1, 2], 3)
     assert re.search(
-        r"run 2 ended .*crawl 2 finished: 3 sites done, .*audited, \d+ changes", schedule.output
+        r"run 2 ended .*crawl 2 finished: 3 sites done, .*audited, \d+ changes?", schedule.output
     )
     assert lock_is_free(db)
 

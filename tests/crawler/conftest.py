@@ -64,3 +64,13 @@ def run_crawl(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+FIVE_HOSTS = (
+    "artist-anna.example",
+    "plain-sam.example",
+    "photo-marta.example",
+    "artist-vale.example",
+    "arlo-codes.example",
+)
+"""Five quick sample sites, for crawls that are interrupted and resumed."""

@@ -161,3 +161,20 @@ def test_optout_merge_reports_each_shard_and_errors_clearly(
     result = runner.invoke(cli, ["merge", str(other), "--db", str(main), "--crawl", "3"])
     assert result.exit_code == 1
     assert "holds crawl 9, not crawl 3" in result.output
+
+
+@pytest.mark.parametrize("columns", [None, "40"], ids=["COLUMNS-unset", "COLUMNS-40"])
+def test_optout_merge_prints_a_long_shard_path_whole_on_one_line(
+    tmp_path: Path, columns: str | None
+) -> None:
+    folder = tmp_path / ("long-folder-name-" * 9)
+    folder.mkdir()
+    shard = _shard(folder / "worker-with-a-long-name.db", "worker-a", ["http://a.example"])
+    assert len(str(shard)) > 150
+    result = CliRunner().invoke(
+        cli, ["merge", str(shard), "--db", str(tmp_path / "main.db")], env={"COLUMNS": columns}
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if str(shard) in line], result.output
+    assert "\x1b[" not in result.output, "coloured output to a non-terminal"

@@ -23,6 +23,7 @@ from datasette.utils import tilde_encode
 from benchmarks.generate_db import generate
 from datasette import hookimpl
 from datasette.plugins import pm
+from results.site_lookup import register_sql_functions
 from tests.datasette.conftest import make_datasette
 
 SITES = 2_000
@@ -110,6 +111,7 @@ def _pages(ds: Datasette, db: Path) -> list[str]:
         f"/{name}/site_agents?origin={quote(origin, safe='')}",
         f"/{name}/opted_out?mechanism=robots.txt",
         f"/{name}/platforms_over_time?site={quote(origin, safe='')}",
+        f"/{name}/change_feed?site={quote(origin.upper() + '/x', safe='')}",
     ]
 
 
@@ -152,6 +154,7 @@ def test_pages_read_big_tables_through_indexes(
     problems: dict[str, list[tuple[str, list[str]]]] = {}
     checked = 0
     conn = sqlite3.connect(generated)
+    register_sql_functions(conn)  # the SQL functions our plugins give Datasette's connections
     try:
         for page in _pages(ds, generated):
             captured.clear()

@@ -85,7 +85,7 @@ def test_serve_refuses_a_file_that_is_not_an_evidence_database(tmp_path: Path) -
     not_db.write_text("hello, not SQLite\n" * 100)
     result = CliRunner().invoke(cli, ["serve", "--db", str(not_db)])
     assert result.exit_code == 1
-    assert "not an evidence database" in result.output
+    assert "not an optout database (not a SQLite file)" in result.output
     assert "Traceback" not in result.output
 
 

@@ -32,7 +32,7 @@ from audits.robots_audit import Author
 from audits.site import audit_site
 from audits.uses import USES, Effect, State
 from crawler.seeds import KINDS
-from crawler.storage import open_db, start_crawl
+from crawler.storage import finish_crawl, open_db, start_crawl
 from optout_cli.main import cli
 from results.derive import audit_crawl
 from results.derive_platforms import site_extras
@@ -426,7 +426,7 @@ def test_missing_database_is_named(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_named(tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_text("not sqlite at all, but long enough to have a header" * 4)
-    assert "junk.db: not a readable SQLite database" in _fails(["--db", str(junk)])
+    assert "junk.db: not an optout database (not a SQLite file)" in _fails(["--db", str(junk)])
 
 
 def test_unknown_crawl_is_named(fixed_db: Path) -> None:
@@ -436,7 +436,7 @@ def test_unknown_crawl_is_named(fixed_db: Path) -> None:
 def test_crawl_never_audited_suggests_optout_audit(tmp_path: Path) -> None:
     db_path = build_fixed_db(tmp_path / "two.db")
     db = open_db(db_path)
-    start_crawl(
+    crawl = start_crawl(
         db,
         seeds_source=None,
         settings={},
@@ -444,6 +444,7 @@ def test_crawl_never_audited_suggests_optout_audit(tmp_path: Path) -> None:
         interpreter_version="0",
         registry_version=REGISTRY.version,
     )
+    finish_crawl(db, crawl, "finished", {})  # an unfinished one is refused as such instead
     db.close()
     output = _fails(["--db", str(db_path)])
     assert "crawl 2" in output and "has not been audited" in output
