@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from audits import INTERPRETER_VERSION  # noqa: E402
 from crawler.items import FetchRecord, SiteDone  # noqa: E402
-from crawler.schema_derived import CRAWL_ROLLUPS  # noqa: E402
 from crawler.storage import (  # noqa: E402
     FetchWriter,
     finish_crawl,
@@ -41,6 +40,7 @@ from crawler.storage import (  # noqa: E402
     start_crawl,
 )
 from results.derive import audit_crawl  # noqa: E402
+from results.schema import CRAWL_ROLLUPS  # noqa: E402
 
 GENERATOR_VERSION = "1"
 """Bumped when the generated rows change, so cached databases are made again."""

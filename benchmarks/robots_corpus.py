@@ -24,9 +24,9 @@ from protego import Protego
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audits.agents import load_registry  # noqa: E402
-from audits.robots import parse_robots  # noqa: E402
-from audits.robots_audit import agent_verdicts, robots_findings  # noqa: E402
+from audits.core.agents import load_registry  # noqa: E402
+from audits.signals.robots import parse_robots  # noqa: E402
+from audits.signals.robots.audit import agent_verdicts, robots_findings  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "robots-sample.jsonl.gz"
 FALLBACK_CORPUS = ROOT / "tests" / "fixtures" / "corpus" / "robots-sample.small.jsonl.gz"

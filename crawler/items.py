@@ -27,7 +27,6 @@ class FetchRecord:
     status: int | None = None
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | None = None
-    body_sha256: str | None = None
     body_length: int | None = None
     """Bytes received (after decompression), before any truncation to the stored limit."""
     truncated: bool = False
@@ -41,7 +40,7 @@ class FetchRecord:
     skipped: str | None = None
     """Why the request was not made: robots-disallowed, robots-unreachable, sample-limit."""
     bot_wall: str | None = None
-    """``vendor:kind`` when the answer is a bot-protection page (audits.botwall)."""
+    """``vendor:kind`` when the answer is a bot-protection page (audits.signals.botwall)."""
     parent_url: str | None = None
     """The page that linked to this URL (for images and content pages)."""
 

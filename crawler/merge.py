@@ -130,7 +130,8 @@ def _shard_crawl(source: sqlite3.Connection, shard: Path) -> sqlite3.Row:
             f"{shard}: a shard holds exactly one crawl, this file holds {len(rows)}"
             " (is it a worker's --db?)"
         )
-    return rows[0]
+    crawl: sqlite3.Row = rows[0]  # the connection's row_factory (see _open_shard)
+    return crawl
 
 
 def _json(text: str | None) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def _json(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _token(crawl: Mapping[str, Any]) -> str | None:
+def _token(crawl: sqlite3.Row) -> str | None:
     token = _json(crawl["settings"]).get("OPTOUT_CRAWL_TOKEN")
     return str(token) if token else None
 
@@ -230,7 +231,7 @@ def _copy(db: sqlite_utils.Database, shard: Path, crawl: sqlite3.Row) -> MergeRe
     )
 
 
-def _worker(crawl: Mapping[str, Any], shard: Path) -> str:
+def _worker(crawl: sqlite3.Row, shard: Path) -> str:
     return str(_json(crawl["settings"]).get("OPTOUT_WORKER") or shard.name)
 
 

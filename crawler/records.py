@@ -1,13 +1,12 @@
 """Turning a response, a failure or a skipped request into a FetchRecord.
 
 Recording, not interpreting: the only judgement made here is naming the class of a network
-error and marking bot-protection answers (through ``audits.botwall``) so that nobody reads a
+error and marking bot-protection answers (through ``audits.signals.botwall``) so that nobody reads a
 challenge page as a policy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from audits.botwall import detect_bot_wall
+from audits.signals.botwall import detect_bot_wall
 from crawler.items import FetchRecord
 from crawler.middlewares.private_guard import PrivateAddressBlocked
 
@@ -35,7 +34,7 @@ MAX_HEADER_PAIRS = 1000
 
 
 def _headers(response: Response) -> list[tuple[str, str]]:
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for name, values in response.headers.items():
         for value in values:
             if len(pairs) >= MAX_HEADER_PAIRS:
@@ -66,20 +65,20 @@ def record_response(
     response: Response, *, kind: str, crawl_id: int, origin: str, maxbytes: int
 ) -> FetchRecord:
     """A record of a response, its body bounded to ``maxbytes``."""
-    record = _base(response.request, kind, crawl_id, origin) if response.request else None
-    assert record is not None
+    request = response.request
+    assert request is not None, "a response the spider records always answers its request"
+    record = _base(request, kind, crawl_id, origin)
     body = response.body
-    truncated = bool(response.request.meta.get("optout_truncated")) or len(body) > maxbytes
+    truncated = bool(request.meta.get("optout_truncated")) or len(body) > maxbytes
     kept = body[:maxbytes]
     wall = detect_bot_wall(response.status, _headers(response), kept)
     record.final_url = response.url
     record.status = response.status
     record.headers = _headers(response)
     record.body = kept
-    record.body_sha256 = hashlib.sha256(kept).hexdigest()
     record.body_length = len(body)
     record.truncated = truncated
-    record.elapsed_ms = _elapsed(response.request)
+    record.elapsed_ms = _elapsed(request)
     record.bot_wall = f"{wall.vendor}:{wall.kind}" if wall else None
     return record
 
@@ -181,7 +180,7 @@ def classify_failure(failure: Failure) -> tuple[str, str]:
             return name, message
     lowered = message.lower()
     if isinstance(value, HttpError) and 300 <= value.response.status < 400:
-        location = value.response.headers.get(b"Location", b"").decode("latin-1")
+        location = (value.response.headers.get(b"Location") or b"").decode("latin-1")
         return "bad-redirect", f"redirect to a location that is not http(s): {location[:400]}"
     if isinstance(value, ValueError) and "scheme" in lowered:
         return "bad-redirect", message  # Scrapy refused the Location as a URL

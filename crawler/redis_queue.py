@@ -183,7 +183,8 @@ class SeedQueue:
         False when it was already done (by this or another worker)."""
         try:
             working = self._k("working", worker)
-            for raw in self.client.lrange(working, 0, -1):
+            # connect() asks for decode_responses: the client answers in text.
+            for raw in cast(list[str], self.client.lrange(working, 0, -1)):
                 if _origin_of(raw) == origin:
                     self.client.lrem(working, 0, raw)
             return bool(self.client.sadd(self._k("done"), origin))

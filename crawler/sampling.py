@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from w3lib.url import canonicalize_url, safe_url_string
 
-from audits.http_link import links_with_rel
-from audits.rsl import RSL_MEDIA_TYPE
+from audits.core.http_link import links_with_rel
+from audits.signals.rsl import RSL_MEDIA_TYPE
 
 MAX_HTML = 2 * 1024 * 1024
 MAX_LINKS = 2_000

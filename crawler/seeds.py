@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 import yaml
@@ -391,8 +392,26 @@ def _yaml_records(path: Path) -> Iterator[tuple[int, _Fields] | SeedError]:
             loader.dispose()
 
 
-def _yaml_items(path: Path, loader: yaml.SafeLoader) -> Iterator[tuple[int, _Fields] | SeedError]:
+class _Marked(Protocol):
+    start_mark: yaml.error.Mark
+
+
+class _EventStream(Protocol):
+    """The loader as ``_yaml_items`` reads it. types-PyYAML leaves the parser's event methods
+    unannotated and types ``compose_node``'s index as int, while PyYAML's own callers pass None;
+    a parser event and a composed node always carry a start mark."""
+
+    def check_event(self, *choices: type[yaml.Event]) -> bool: ...
+    def get_event(self) -> yaml.Event: ...
+    def peek_event(self) -> _Marked: ...
+    def compose_node(self, parent: yaml.Node | None, index: int | None) -> yaml.Node: ...
+
+
+def _yaml_items(
+    path: Path, yaml_loader: yaml.SafeLoader
+) -> Iterator[tuple[int, _Fields] | SeedError]:
     """Compose one list item at a time from the event stream, never the whole document."""
+    loader = cast(_EventStream, yaml_loader)  # see _EventStream
     loader.get_event()  # StreamStartEvent
     if loader.check_event(yaml.StreamEndEvent):
         return

@@ -21,9 +21,10 @@ from typing import Any, Final, Literal, cast, get_args
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from audits.evidence import Fetch, FetchKind, SiteEvidence
+from audits.core.evidence import Fetch, FetchKind, SiteEvidence
 from crawler.items import FetchRecord, SiteDone
-from crawler.schema_derived import (
+from crawler.seeds import FIELDS as SEED_FIELDS
+from results.schema import (
     CRAWL_COUNTS,
     SCHEMA_DERIVED,
     SCHEMA_LATEST,
@@ -36,16 +37,8 @@ from crawler.schema_derived import (
 CrawlStatus = Literal["running", "finished", "interrupted", "failed"]
 CRAWL_STATUSES: Final = frozenset(get_args(CrawlStatus))
 BUSY_TIMEOUT_MS: Final = 10_000
-SITE_FIELDS: Final = (
-    "name",
-    "kind",
-    "platform",
-    "country",
-    "tags",
-    "render",
-    "profile_pattern",
-    "artwork_pattern",
-)
+SITE_FIELDS: Final = tuple(name for name in SEED_FIELDS if name not in ("origin", "domain"))
+"""The seed columns kept per site (the origin is the key; a bare domain became the origin)."""
 
 
 class StorageError(Exception):
@@ -435,7 +428,8 @@ def _fetch_rows(record: FetchRecord) -> tuple[dict[str, Any], dict[str, Any] | N
     body_row = None
     sha256 = None
     if body is not None:
-        # Hashed here, from the bytes actually stored, so the content address always matches.
+        # The one place a body is hashed: from the bytes actually stored, so the content
+        # address always matches them.
         sha256 = hashlib.sha256(body).hexdigest()
         body_row = {"sha256": sha256, "body": body, "length": len(body)}
     fetch_row = {

@@ -7,7 +7,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from audits.images import next_range, read_image_metadata
+    from audits.signals.images import next_range, read_image_metadata
 
 
 def test_one(data: bytes) -> None:

@@ -7,7 +7,7 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from audits.robots import parse_robots
+    from audits.signals.robots import parse_robots
 
 AGENTS = ("GPTBot", "*", "ClaudeBot", "Google-Extended")
 PATHS = ("/", "/art/1", "/%E2%82%AC", "/index.html")

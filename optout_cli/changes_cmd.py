@@ -13,11 +13,12 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from audits.core.uses import USES
 from crawler.storage import StorageError, refuse_foreign_db
 from optout_cli.console import make_console
+from optout_cli.options import db_option, json_option
 from results.completeness import unfinished_reason
 from results.history import (
-    USES,
     AgentGroup,
     Change,
     ChangeFilter,
@@ -160,13 +161,7 @@ def print_table(changes: list[Change], which: str) -> None:
 
 
 @click.command("changes")
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The SQLite file crawls were audited into.",
-)
+@db_option("The SQLite file crawls were audited into.", must_exist=True)
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -196,7 +191,7 @@ def print_table(changes: list[Change], which: str) -> None:
     type=click.Choice(USES),
     help="Only changes about this use (agent changes count as train).",
 )
-@click.option("--json", "as_json", is_flag=True, help="A JSON list (stable order) instead.")
+@json_option("A JSON list (stable order) instead.")
 def changes(
     db_path: Path,
     since: datetime | None,

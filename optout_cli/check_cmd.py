@@ -1,17 +1,13 @@
-"""``optout check URL``: crawl and audit one site now, and tell its owner what it says.
-
-The crawl runs in this process (``run_crawl``, one Scrapy reactor start); the audit and the
-report after it are plain SQLite and Python, so the reactor's once-per-process limit is never
-reached.
-"""
+"""``optout check URL``: crawl and audit one site now (``results.site_check``), and tell its
+owner what it says."""
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import tempfile
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +17,14 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from audits.agents import Registry, load_registry
-from crawler.network import stop_reason as network_stop_reason
-from crawler.storage import StorageError, open_db
+from audits.core.agents import Registry, load_registry
+from crawler.storage import StorageError
+from crawler.words import counted
 from optout_cli.console import make_console
-from optout_cli.crawl import crawl_settings, run_crawl
-from optout_cli.options import network_options, parse_settings
-from optout_cli.words import counted
-from results.derive import audit_crawl
+from optout_cli.options import db_option, json_option, network_options, parse_settings
 from results.export import export_site
-from results.robots_rows import full_report
+from results.report_types import SiteReport
+from results.site_check import CheckError, Stage, check_site
 from results.site_lookup import typed_origin
 
 USE_LABELS = {
@@ -69,50 +63,24 @@ NAMES_SHOWN = 6
 TEMP_PREFIX = "optout-check-"
 
 
-def check_site(
+def _check(
     origin: str,
     db_path: Path,
     work_dir: Path,
     overrides: Mapping[str, Any],
     console: Console,
-) -> dict[str, Any]:
-    """Crawl and audit one origin into ``db_path``; returns its stored site report."""
-    try:
-        open_db(db_path).close()  # a file that is not our database fails here, not mid-crawl
-    except StorageError as err:
-        raise click.ClickException(str(err)) from err
-    seeds = work_dir / "seed.csv"
-    with seeds.open("w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream).writerows([["origin"], [origin]])
-    settings = crawl_settings(
-        OPTOUT_SEEDS=str(seeds), OPTOUT_DB=str(db_path), LOG_LEVEL="ERROR", **overrides
-    )
+) -> SiteReport:
+    """``check_site`` with a spinner on ``console`` while it crawls and while it audits."""
+    words = {"crawl": f"Checking {origin} …", "audit": "Auditing …"}
+
+    def stage(name: Stage) -> AbstractContextManager[object]:
+        return console.status(words[name])
+
     logging.getLogger("scrapy").setLevel(logging.ERROR)
-    with console.status(f"Checking {origin} …"):
-        tally = run_crawl(settings, total=1, console=console, show_progress=False)
     try:
-        db = open_db(db_path)
-    except StorageError as err:
+        return check_site(origin, db_path, work_dir, overrides, stage=stage)
+    except (CheckError, StorageError) as err:
         raise click.ClickException(str(err)) from err
-    try:
-        crawl_id = tally.crawl_id
-        if down := network_stop_reason(db_path, crawl_id):  # never a verdict from that
-            raise click.ClickException(down)
-        status = db.execute("SELECT status FROM crawls WHERE id = ?", [crawl_id]).fetchone()
-        if crawl_id is None or tally.sites < 1 or not status or status[0] != "finished":
-            raise click.ClickException(f"the check of {origin} was stopped before it finished")
-        with console.status("Auditing …"):
-            audit_crawl(db, crawl_id)
-        row = db.execute(
-            "SELECT report FROM site_summary WHERE crawl_id = ? AND origin = ?",
-            [crawl_id, origin],
-        ).fetchone()
-        if row is None:
-            raise click.ClickException(f"the audit of {origin} produced no result")
-        report: dict[str, Any] = full_report(db.conn, crawl_id, json.loads(row[0]))
-    finally:
-        db.close()
-    return report
 
 
 def _names(tokens: Sequence[str]) -> str:
@@ -123,7 +91,7 @@ def _names(tokens: Sequence[str]) -> str:
     return shown + (f", … ({more} more)" if more > 0 else "")
 
 
-def robots_line(report: Mapping[str, Any], registry: Registry) -> str | None:
+def robots_line(report: SiteReport, registry: Registry) -> str | None:
     """'robots.txt blocks 8 of 63 training agents (…); open: …' (None when it was not read)."""
     robots = report["robots"]
     state = robots["state"]
@@ -148,7 +116,7 @@ def robots_line(report: Mapping[str, Any], registry: Registry) -> str | None:
     )
 
 
-def _contributions(report: Mapping[str, Any]) -> list[tuple[str, str, str, list[str]]]:
+def _contributions(report: SiteReport) -> list[tuple[str, str, str, list[str]]]:
     """(mechanism, effect, detail, uses) with the uses each contribution bears on."""
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for use, verdict in report["verdicts"].items():
@@ -171,7 +139,7 @@ def _section(title: str, lines: Sequence[RenderableType]) -> Group:
     )
 
 
-def _verdict_table(report: Mapping[str, Any]) -> Table:
+def _verdict_table(report: SiteReport) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
     table.add_column(no_wrap=True)
@@ -188,7 +156,7 @@ def _verdict_table(report: Mapping[str, Any]) -> Table:
     return table
 
 
-def _how(report: Mapping[str, Any], registry: Registry) -> list[Text]:
+def _how(report: SiteReport, registry: Registry) -> list[Text]:
     lines = []
     robots = robots_line(report, registry)
     if robots:
@@ -200,7 +168,7 @@ def _how(report: Mapping[str, Any], registry: Registry) -> list[Text]:
     return lines or [Text("No opt-out signal was found on this site.")]
 
 
-def _broken(report: Mapping[str, Any]) -> list[Text]:
+def _broken(report: SiteReport) -> list[Text]:
     lines = []
     for f in report["findings"]:
         if f["severity"] not in ("error", "warning"):
@@ -222,7 +190,7 @@ def _broken(report: Mapping[str, Any]) -> list[Text]:
     return lines or [Text("Nothing broken found.", style="green")]
 
 
-def _unknowns(report: Mapping[str, Any], allow_private: bool) -> list[Text]:
+def _unknowns(report: SiteReport, allow_private: bool) -> list[Text]:
     reasons: list[str] = []
     for verdict in report["verdicts"].values():
         for reason in verdict["unknown_because"]:
@@ -246,9 +214,7 @@ def _unknowns(report: Mapping[str, Any], allow_private: bool) -> list[Text]:
     return lines
 
 
-def render_report(
-    report: Mapping[str, Any], registry: Registry, *, allow_private: bool = False
-) -> Group:
+def render_report(report: SiteReport, registry: Registry, *, allow_private: bool = False) -> Group:
     """The human report on one site: verdict, per use, how, what is broken, what is unknown."""
     train = report["verdicts"]["train"]
     title = Text(report["origin"], style="bold")
@@ -271,14 +237,12 @@ def render_report(
 
 @click.command()
 @click.argument("url")
-@click.option("--json", "as_json", is_flag=True, help="Print the site's full result as JSON.")
+@json_option("Print the site's full result as JSON.")
 @click.option("--render", is_flag=True, help="Also render pages in Chromium (for JS-set tags).")
 @network_options("Any Scrapy or OPTOUT_* setting for the crawl, e.g. -s DOWNLOAD_TIMEOUT=10.")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Keep the evidence in this SQLite file (default: a temporary file, deleted after).",
+@db_option(
+    "Keep the evidence in this SQLite file (default: a temporary file, deleted after).",
+    required=False,
 )
 def check(
     url: str,
@@ -314,7 +278,7 @@ def check(
     console = make_console(stderr=True)
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
         work_dir = Path(tmp)
-        report = check_site(origin, db_path or work_dir / "check.db", work_dir, overrides, console)
+        report = _check(origin, db_path or work_dir / "check.db", work_dir, overrides, console)
     if as_json:
         click.echo(json.dumps(export_site(report), indent=2, sort_keys=True, ensure_ascii=False))
         return

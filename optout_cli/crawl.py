@@ -4,152 +4,73 @@ progress bar and a summary."""
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from scrapy import signals
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
 
-from crawler.items import FetchRecord, SiteDone
+from crawler.db_lock import DbLock, DbLockedError
 from crawler.network import stop_reason as network_stop_reason
-from crawler.pipelines.store import STORAGE_ERROR_STAT
-from crawler.seeds import SeedError, SeedReport, read_seeds
+from crawler.redis_queue import QueueError
+from crawler.run import count_seeds, crawl_settings
+from crawler.seeds import SeedError, SeedReport
 from crawler.storage import StorageError, open_db
+from crawler.words import counted
+from crawler.worker import WORKER_SPIDER, ShardError, prepare_worker
 from optout_cli.console import make_console
-from optout_cli.crawl_outcome import (
-    NOTHING_TO_RESUME_EXIT,
-    crawl_totals,
-    nothing_to_resume,
-    print_outcome,
+from optout_cli.crawl_outcome import NOTHING_TO_RESUME_EXIT, print_outcome
+from optout_cli.crawl_progress import crawl_with_progress
+from optout_cli.options import (
+    db_option,
+    network_options,
+    parse_settings,
+    queue_key_option,
+    quiet_option,
 )
-from optout_cli.lock import DbLock, DbLockedError
-from optout_cli.options import network_options, parse_settings
-from optout_cli.queue_cmd import queue_key_option, run_worker
-from optout_cli.words import counted
 from results.completeness import SITES_TOTAL_SETTING
+from results.crawl_outcome import crawl_totals, nothing_to_resume
 from results.webhook import WebhookError, deliver, take_webhook_settings
 
 
-def crawl_settings(**overrides: Any) -> Settings:
-    """The project's settings with ``OPTOUT_*`` overrides (the same as ``scrapy crawl``)."""
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    for name, value in overrides.items():
-        if value is not None:
-            settings.set(name, value, priority="cmdline")
-    return settings
-
-
-def count_seeds(
-    path: Path, limit: int, *, skip_bad: bool = False, report: SeedReport | None = None
-) -> tuple[int, bool]:
-    """How many seeds the crawl will visit, and whether any asks for rendering (streams the
-    file once). Invalid rows among them are all listed in one SeedError, or with ``skip_bad``
-    passed over (counted in ``report.bad``) just as the spider passes over them."""
-    tally = SeedReport() if report is None else report
-    total, render = 0, False
-    for seed in read_seeds(path, report=tally, skip_bad=True):
-        total += 1
-        render = render or seed.render
-        if limit and total >= limit:
-            break
-    if tally.bad and not skip_bad:
-        raise SeedError(path, None, _bad_rows(tally))
-    return total, render
-
-
-def _bad_rows(report: SeedReport) -> str:
-    shown = "".join(f"\n  {error}" for error in report.bad_examples)
-    more = report.bad - len(report.bad_examples)
-    return (
-        f"{counted(report.bad, 'invalid row')}; fix them, or crawl the valid rows with"
-        f" --skip-bad-seeds:{shown}" + (f"\n  … and {more} more" if more else "")
-    )
-
-
-class _Tally:
-    """Counts what the spider yields, for the progress bar and the summary."""
-
-    def __init__(self) -> None:
-        self.sites = 0
-        self.fetches = 0
-        self.errors: Counter[str] = Counter()
-        self.skipped: Counter[str] = Counter()
-        self.crawl_id: int | None = None
-        self.storage_error: str | None = None
-
-    def item_scraped(self, item: Any, **_: Any) -> None:
-        if isinstance(item, FetchRecord):
-            self.fetches += 1
-            self.crawl_id = item.crawl_id
-            if item.error_class:
-                self.errors[item.error_class] += 1
-            if item.skipped:
-                self.skipped[item.skipped] += 1
-        elif isinstance(item, SiteDone):
-            self.sites += 1
-
-
-def run_crawl(
-    settings: Settings,
-    *,
-    total: int,
+def run_worker(
+    db_path: Path,
+    redis_url: str,
+    key: str,
+    worker: str | None,
+    overrides: dict[str, Any],
     console: Console,
     show_progress: bool,
-    spider: str = "optout",
-) -> _Tally:
-    """Run one crawl in this process; returns what it did."""
-    tally = _Tally()
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(spider)
-    crawler.signals.connect(tally.item_scraped, signal=signals.item_scraped)
-    progress = Progress(
-        TextColumn("[bold]crawling"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("sites · {task.fields[fetches]} fetches · {task.fields[errors]} errors"),
-        TimeElapsedColumn(),
+) -> None:
+    """``optout crawl --redis``: take sites from the queue until it is empty, into a shard."""
+    try:
+        plan = prepare_worker(db_path, redis_url, key, worker, overrides)
+    except (QueueError, ShardError, StorageError) as err:
+        raise click.ClickException(str(err)) from err
+    tally = crawl_with_progress(
+        plan.settings,
+        total=plan.pending,
         console=console,
-        disable=not show_progress,
-        transient=False,
+        show_progress=show_progress,
+        spider=WORKER_SPIDER,
     )
-    with progress:
-        task = progress.add_task("crawl", total=total, fetches=0, errors=0)
-
-        def refresh(**_: Any) -> None:
-            progress.update(
-                task,
-                completed=tally.sites,
-                fetches=tally.fetches,
-                errors=sum(tally.errors.values()),
-            )
-
-        crawler.signals.connect(refresh, signal=signals.item_scraped)
-        process.crawl(crawler)
-        process.start()
-        refresh()
-    tally.crawl_id = getattr(crawler.spider, "crawl_id", tally.crawl_id)
-    if crawler.stats is not None:
-        tally.storage_error = crawler.stats.get_value(STORAGE_ERROR_STAT)
-    return tally
+    state = plan.queue_status()
+    console.print(
+        f"worker {plan.name}: {counted(tally.sites, 'site')} of crawl {plan.crawl.id} done,"
+        f" {counted(tally.fetches, 'fetch record')} in {db_path};"
+        f" queue {key!r}: {state.pending} pending, {state.done} done"
+    )
+    if tally.storage_error:
+        raise click.ClickException(tally.storage_error)
+    if not plan.ran(tally):
+        raise click.ClickException(f"the worker did not run: see the log ({db_path})")
 
 
 @click.command()
 @click.argument(
     "seeds", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SQLite file to write fetch records into (created if missing).",
-)
+@db_option("SQLite file to write fetch records into (created if missing).")
 @click.option("--render", is_flag=True, help="Also render every page in Chromium.")
 @click.option(
     "--resume",
@@ -172,7 +93,7 @@ def run_crawl(
     help="After the audit, POST its counts and changes as JSON to this http(s) URL of yours"
     " (also OPTOUT_WEBHOOK). A failed delivery is logged and recorded, never fatal.",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.option(
     "--redis",
@@ -269,7 +190,7 @@ def crawl(
     if redis_url:
         run_worker(db_path, redis_url, key, worker, overrides, console, show_progress=not quiet)
         return
-    tally = run_crawl(
+    tally = crawl_with_progress(
         crawl_settings(**overrides), total=total, console=console, show_progress=not quiet
     )
     try:

@@ -8,8 +8,6 @@ the sample web (a thread here) outlives the crawl so the Datasette pages stay re
 
 from __future__ import annotations
 
-import errno
-import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,11 +17,13 @@ import click
 from rich.console import Console
 
 import sampleweb
+from crawler.run import count_seeds
 from crawler.storage import StorageError, done_origins, open_db, refuse_foreign_db
+from crawler.words import counted
 from optout_cli.audit_cmd import run_audit
 from optout_cli.console import make_console
-from optout_cli.crawl import count_seeds
-from optout_cli.words import counted
+from optout_cli.options import db_option
+from optout_cli.serve_cmd import port_in_use
 from sampleweb.server import HOST, SampleWeb, start_server
 
 SAMPLE_SEEDS = Path(sampleweb.__file__).resolve().parent / "seeds.csv"
@@ -61,18 +61,6 @@ def replace_db(path: Path, console: Console) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     console.print(f"Deleted the previous {path} (each demo starts afresh).")
-
-
-def port_in_use(port: int, host: str = HOST) -> bool:
-    """Whether something already listens on host:port (127.0.0.1 by default)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as err:
-            return err.errno == errno.EADDRINUSE
-    return False
 
 
 def crawl_command(seeds: Path, db_path: Path, proxy: str) -> list[str]:
@@ -169,13 +157,9 @@ def _serve(console: Console, db_path: Path, port: int, web: SampleWeb) -> None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
+@db_option(
+    "Where to write the demo database (an earlier demo database there is replaced).",
     default="demo.db",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the demo database (an earlier demo database there is replaced).",
 )
 @click.option(
     "--port",
@@ -194,7 +178,7 @@ def demo(ctx: click.Context, db_path: Path, port: int, no_serve: bool) -> None:
     """
     console = make_console(stderr=True)
     out = make_console()
-    if not no_serve and port_in_use(port):
+    if not no_serve and port_in_use(port, HOST):
         raise click.ClickException(f"port {port} is already in use: choose another with --port")
     try:
         expected = count_seeds(SAMPLE_SEEDS, 0)[0]

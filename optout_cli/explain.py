@@ -1,24 +1,30 @@
-"""``optout explain``: what one policy file says, line by line, for people and machines."""
+"""``optout explain``: what one policy file says, line by line, for people and machines.
+
+Each command reads its file with the same reader the site audit uses for that signal
+(``audits/signals/<name>/signal.py``), so it reports the same findings."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
-from audits.agents import load_registry
-from audits.aitxt import parse_aitxt
-from audits.botwall import detect_bot_wall
-from audits.evidence import Fetch
-from audits.findings import Finding
-from audits.page_signals import page_signals
-from audits.robots import parse_robots
-from audits.robots_audit import agent_verdicts, authorship, robots_findings
-from audits.tdmrep import parse_tdmrep_json
+from audits.core.agents import load_registry
+from audits.core.evidence import Fetch, FetchKind
+from audits.core.findings import Finding
+from audits.signals.aitxt.signal import read_aitxt
+from audits.signals.botwall import detect_bot_wall, finding_for
+from audits.signals.pages import located_page_findings, page_signals
+from audits.signals.pages.signal import read_tdmrep
+from audits.signals.policy_file import Parsed, PolicyFile
+from audits.signals.robots.signal import read_robots_file
 from optout_cli.jsonout import dumps
+from optout_cli.options import json_option
 
 MAX_INPUT = 20 * 1024 * 1024
+P = TypeVar("P", bound=Parsed)
+JSON_HELP = "Print JSON instead of text."
 
 
 def _read(file: BinaryIO) -> bytes:
@@ -64,7 +70,21 @@ path_option = click.option(
     metavar="PATH",
     help="URL or path to decide for (repeatable). Default: /.",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def _as_fetch(file: BinaryIO, kind: FetchKind) -> Fetch:
+    """A local policy file as the audit would see it fetched: a 200 answer with that body."""
+    return Fetch(url=getattr(file, "name", "-"), kind=kind, status=200, body=_read(file))
+
+
+def _policy_file(reading: PolicyFile[P], as_json: bool) -> P | None:
+    """The parsed file; when it is a bot-protection page instead, say so and return None."""
+    if reading.parsed is None and reading.wall is not None:
+        wall = reading.wall
+        lines = [f"Bot protection answer: {wall.vendor} {wall.kind}; nothing here is a policy"]
+        found = [finding_for(wall)]
+        _emit(as_json, {"bot_wall": wall, "findings": found}, [*lines, "", *_findings_text(found)])
+    return reading.parsed
 
 
 @click.group()
@@ -76,7 +96,7 @@ def explain() -> None:
 @click.argument("file", type=click.File("rb"))
 @agent_option
 @path_option
-@json_option
+@json_option(JSON_HELP)
 def explain_robots(
     file: BinaryIO, agents: tuple[str, ...], paths: tuple[str, ...], as_json: bool
 ) -> None:
@@ -87,13 +107,11 @@ def explain_robots(
       optout explain robots robots.txt --agent GPTBot --path /art/1
     """
     registry = load_registry()
-    robots = parse_robots(_read(file))
-    tokens = list(agents) or [a.token for a in registry.training_agents()]
     wanted = paths or ("/",)
+    read = read_robots_file(_read(file), registry, wanted)
+    robots, findings, author = read.robots, read.findings, read.authorship
+    tokens = list(agents) or [a.token for a in registry.training_agents()]
     verdicts = [robots.verdict(t, p) for t in tokens for p in wanted]
-    audit_verdicts = agent_verdicts(robots, registry.agents, wanted)
-    findings = (*robots.findings, *robots_findings(robots, registry, audit_verdicts))
-    author = authorship(robots, registry)
     lines = [
         f"robots.txt: {_count(len(robots.groups), 'group')}, "
         f"{_count(len(robots.lines), 'line')} with content, written by: {author.author}"
@@ -134,10 +152,12 @@ def explain_robots(
 @explain.command("tdmrep")
 @click.argument("file", type=click.File("rb"))
 @path_option
-@json_option
+@json_option(JSON_HELP)
 def explain_tdmrep(file: BinaryIO, paths: tuple[str, ...], as_json: bool) -> None:
     """What a /.well-known/tdmrep.json FILE reserves, for each --path (first match decides)."""
-    parsed = parse_tdmrep_json(_read(file))
+    parsed = _policy_file(read_tdmrep(_as_fetch(file, "tdmrep")), as_json)
+    if parsed is None:
+        return
     decisions = [parsed.evaluate(p) for p in paths or ("/",)]
     lines = [f"tdmrep.json: {parsed.state}" + (f" ({parsed.reason})" if parsed.reason else "")]
     for d in decisions:
@@ -154,12 +174,14 @@ def explain_tdmrep(file: BinaryIO, paths: tuple[str, ...], as_json: bool) -> Non
 @click.argument("file", type=click.File("rb"))
 @agent_option
 @path_option
-@json_option
+@json_option(JSON_HELP)
 def explain_aitxt(
     file: BinaryIO, agents: tuple[str, ...], paths: tuple[str, ...], as_json: bool
 ) -> None:
     """What a Spawning ai.txt FILE reserves, per media type and for each --path."""
-    parsed = parse_aitxt(_read(file))
+    parsed = _policy_file(read_aitxt(_as_fetch(file, "aitxt")), as_json)
+    if parsed is None:
+        return
     media = parsed.media_summary("*")
     decisions = [parsed.evaluate(a, p) for a in agents or ("*",) for p in paths or ("/",)]
     lines = [f"ai.txt format: {parsed.format}", "Media types for every agent:"]
@@ -194,7 +216,7 @@ def _parse_header_file(data: bytes) -> tuple[int | None, list[tuple[str, str]], 
 @explain.command("headers")
 @click.argument("file", type=click.File("rb"))
 @click.option("--url", default="https://example.invalid/", help="The URL the response came from.")
-@json_option
+@json_option(JSON_HELP)
 def explain_headers(file: BinaryIO, url: str, as_json: bool) -> None:
     """The AI opt-out signals in an HTTP response FILE (status line, headers, optional body).
 
@@ -219,5 +241,5 @@ def explain_headers(file: BinaryIO, url: str, as_json: bool) -> None:
     lines += [f"Licence link: {lic.url} (RSL: {lic.is_rsl})" for lic in page.licenses]
     if wall is not None:
         lines.append(f"Bot protection answer: {wall.vendor} {wall.kind}; nothing here is a policy")
-    lines += ["", *_findings_text(page.findings)]
+    lines += ["", *_findings_text([lf.finding for lf in located_page_findings([page])])]
     _emit(as_json, {"page": page, "bot_wall": wall}, lines)

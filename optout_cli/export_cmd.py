@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from optout_cli.output import describe, is_stdout, open_output, output_path, write_failed
-from optout_cli.words import counted
+from crawler.words import counted
+from optout_cli.options import crawl_option, db_option, output_option
+from optout_cli.output import describe, is_stdout, open_output, write_errors_reported
 from results.export import (
     FORMATS,
     ExportError,
@@ -21,16 +20,8 @@ from results.export import (
 
 
 @click.command("export")
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The SQLite file a crawl wrote and `optout audit` derived.",
-)
-@click.option(
-    "--crawl", default="latest", show_default=True, help="Which crawl: its id, or 'latest'."
-)
+@db_option("The SQLite file a crawl wrote and `optout audit` derived.", must_exist=True)
+@crawl_option()
 @click.option(
     "--format",
     "fmt",
@@ -39,13 +30,7 @@ from results.export import (
     show_default=True,
     help="json (methodology, summary and sites), csv (one row per site) or ndjson.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=output_path,
-    help="Write to this file instead of standard output ('-': standard output). A device or"
-    " FIFO is written into; a regular file is replaced only once the export is complete.",
-)
+@output_option("export")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only sites of this kind.")
 @click.option(
     "--country", "countries", multiple=True, metavar="CC", help="Only sites of this country."
@@ -81,17 +66,13 @@ def export(
         raise click.ClickException(str(err)) from err
     try:
         check_selection(db, crawl_id, selection)
-        with open_output(output) as stream:
-            count = write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
-        if not is_stdout(output):
-            done = f"exported {counted(count, 'site')} of crawl {crawl_id}"
-            click.echo(f"{done} to {describe(output)}", err=True)
+        with write_errors_reported(output):
+            with open_output(output) as stream:
+                count = write_export(stream, fmt, db, crawl_id, selection, pretty=pretty)
+            if not is_stdout(output):
+                done = f"exported {counted(count, 'site')} of crawl {crawl_id}"
+                click.echo(f"{done} to {describe(output)}", err=True)
     except ExportError as err:
         raise click.ClickException(str(err)) from err
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): not an error; keep Python from reporting it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as err:
-        raise write_failed(output, err) from err
     finally:
         db.close()

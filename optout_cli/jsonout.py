@@ -19,7 +19,8 @@ def jsonable(value: Any) -> Any:
                 continue
             out[field.name] = jsonable(getattr(value, field.name))
         if "pattern" in {f.name for f in dataclasses.fields(value)}:
-            out["pattern"] = value.pattern.raw if value.pattern else None
+            pattern = getattr(value, "pattern", None)  # a Pattern, shown as its raw text
+            out["pattern"] = pattern.raw if pattern else None
         return out
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}

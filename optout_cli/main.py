@@ -24,7 +24,7 @@ from optout_cli.serve_cmd import serve
 def version_line() -> str:
     """The tool's version (the package's), then the interpreter's and the agent registry's:
     verdicts record the last two, so a reader can tell which made them."""
-    from audits.agents import registry_version  # parses the bundled registry: only when asked
+    from audits.core.agents import registry_version  # parses the bundled registry: only when asked
 
     return (
         f"optout {TOOL_VERSION} (interpreter {INTERPRETER_VERSION},"

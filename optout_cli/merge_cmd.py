@@ -6,25 +6,20 @@ from pathlib import Path
 
 import click
 
+from crawler.db_lock import DbLock, DbLockedError
 from crawler.merge import MergeError, merge_shards
 from crawler.storage import StorageError, refuse_foreign_db
+from crawler.words import counted
 from optout_cli.console import make_console
-from optout_cli.lock import DbLock, DbLockedError
-from optout_cli.words import counted
+from optout_cli.options import db_option, quiet_option
 
 
 @click.command()
 @click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The main database to merge into (created if missing).",
-)
+@db_option("The main database to merge into (created if missing).")
 @click.option("--crawl", "crawl_id", type=int, help="Refuse shards of any other crawl id.")
 @click.option("--audit", "then_audit", is_flag=True, help="Run `optout audit` on the crawl after.")
-@click.option("--quiet", is_flag=True, help="No summary or progress bar.")
+@quiet_option("No summary or progress bar.")
 def merge(
     shards: tuple[Path, ...], db_path: Path, crawl_id: int | None, then_audit: bool, quiet: bool
 ) -> None:

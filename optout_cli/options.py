@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from crawler.redis_queue import DEFAULT_KEY
+from optout_cli.output import output_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,3 +43,67 @@ def network_options(settings_help: str) -> Callable[[F], F]:
         )(command)
 
     return decorate
+
+
+def db_option(
+    help: str, *, must_exist: bool = False, required: bool = True, default: str | None = None
+) -> Callable[[F], F]:
+    """``--db FILE``, the evidence database, passed as ``db_path``; ``help`` says what the
+    command does with it (read it, write into it, create it)."""
+    return click.option(
+        "--db",
+        "db_path",
+        required=required and default is None,
+        default=default,
+        show_default=default is not None,
+        type=click.Path(exists=must_exist, dir_okay=False, path_type=Path),
+        help=help,
+    )
+
+
+def crawl_option(help: str = "Which crawl: its id, or 'latest'.") -> Callable[[F], F]:
+    """``--crawl ID|latest`` (default latest) for commands that read one crawl."""
+    return click.option("--crawl", default="latest", show_default=True, help=help)
+
+
+def json_option(help: str) -> Callable[[F], F]:
+    """``--json``, passed as ``as_json``: machine-readable output instead of the text."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def quiet_option(help: str) -> Callable[[F], F]:
+    """``--quiet``: no progress bar (and, where ``help`` says so, no summary)."""
+    return click.option("--quiet", is_flag=True, help=help)
+
+
+def output_option(what: str) -> Callable[[F], F]:
+    """``-o/--output FILE`` for a command that writes ``what`` (an export, a report)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=output_path,
+        help="Write to this file instead of standard output ('-': standard output). A device or"
+        f" FIFO is written into; a regular file is replaced only once the {what} is complete.",
+    )
+
+
+def redis_option(required: bool) -> Callable[[F], F]:
+    """``--redis URL``, the server of a distributed crawl's queue, passed as ``redis_url``."""
+    return click.option(
+        "--redis",
+        "redis_url",
+        required=required,
+        metavar="URL",
+        help="Redis server of the queue, e.g. redis://127.0.0.1:6379/0.",
+    )
+
+
+queue_key_option = click.option(
+    "--queue-key",
+    "key",
+    default=DEFAULT_KEY,
+    show_default=True,
+    metavar="NAME",
+    help="Name of the queue in Redis (several crawls can share one server).",
+)
+"""``--queue-key NAME``, passed as ``key``: which queue on the Redis server."""

@@ -91,3 +91,16 @@ def _replaced_when_complete(path: Path) -> Iterator[TextIO]:
 def write_failed(target: Path | None, err: OSError) -> click.ClickException:
     """The one-line error for an output that could not be written (ENOSPC, EPIPE, EACCES…)."""
     return click.ClickException(f"cannot write {describe(target)}: {err.strerror or err}")
+
+
+@contextmanager
+def write_errors_reported(target: Path | None) -> Iterator[None]:
+    """Around writing ``target``: a write failure becomes one line (``write_failed``), and a
+    reader that stops early (``| head``) is no error at all."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Keep Python from reporting the broken pipe again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as err:
+        raise write_failed(target, err) from err

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from crawler.db_lock import DbLock, DbLockedError
 from crawler.storage import StorageError, open_db, refuse_foreign_db
-from optout_cli.lock import DbLock, DbLockedError
+from optout_cli.options import db_option
 from results.retention import RetentionError, prune_bodies
 
 
@@ -29,13 +30,7 @@ def _size(n: int) -> str:
 
 
 @click.command("prune")
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The SQLite file crawls were stored in.",
-)
+@db_option("The SQLite file crawls were stored in.", must_exist=True)
 @click.option(
     "--keep",
     required=True,

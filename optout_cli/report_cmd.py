@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
-from optout_cli.output import describe, is_stdout, open_output, output_path, write_failed
-from optout_cli.words import counted
+from crawler.words import counted
+from optout_cli.options import crawl_option, db_option, output_option
+from optout_cli.output import describe, is_stdout, open_output, write_errors_reported
 from results.export import ExportError, open_export_db
 from results.report_doc import FORMATS, ReportError, format_for, write_report
 
@@ -17,29 +16,15 @@ _NAMES = {"html": "HTML", "markdown": "Markdown"}
 
 
 @click.command("report")
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The SQLite file a crawl wrote and `optout audit` derived.",
-)
-@click.option(
-    "--crawl", default="latest", show_default=True, help="Which crawl: its id, or 'latest'."
-)
+@db_option("The SQLite file a crawl wrote and `optout audit` derived.", must_exist=True)
+@crawl_option()
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
     help="html or markdown. Default: from the -o suffix (.md, .markdown), else html.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=output_path,
-    help="Write to this file instead of standard output ('-': standard output). A device or"
-    " FIFO is written into; a regular file is replaced only once the report is complete.",
-)
+@output_option("report")
 @click.option("--title", help="The report's title. Default: 'AI training opt-outs: crawl N'.")
 def report(
     db_path: Path, crawl: str, fmt: str | None, output: Path | None, title: str | None
@@ -63,18 +48,14 @@ def report(
     except ExportError as err:
         raise click.ClickException(str(err)) from err
     try:
-        with open_output(output) as stream:
-            count = write_report(stream, chosen, db, crawl_id, title=title)
-        if not is_stdout(output):
-            sites = counted(count, "site")
-            done = f"wrote the {_NAMES[chosen]} report of {sites} of crawl {crawl_id}"
-            click.echo(f"{done} to {describe(output)}", err=True)
+        with write_errors_reported(output):
+            with open_output(output) as stream:
+                count = write_report(stream, chosen, db, crawl_id, title=title)
+            if not is_stdout(output):
+                sites = counted(count, "site")
+                done = f"wrote the {_NAMES[chosen]} report of {sites} of crawl {crawl_id}"
+                click.echo(f"{done} to {describe(output)}", err=True)
     except (ExportError, ReportError) as err:
         raise click.ClickException(str(err)) from err
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): not an error; keep Python from reporting it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as err:
-        raise write_failed(output, err) from err
     finally:
         db.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from crawler.seeds import ERROR_LIMIT, SeedReport, validate_seeds
-from optout_cli.words import counted
+from crawler.words import counted
 
 
 @click.group()

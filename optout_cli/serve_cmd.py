@@ -18,7 +18,9 @@ locking and the log, and a checkpoint during a crawl can show a reader torn page
 
 from __future__ import annotations
 
+import errno
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +30,7 @@ from pathlib import Path
 import click
 
 from crawler.storage import StorageError, refuse_foreign_db
+from optout_cli.options import db_option
 
 DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
 """The Datasette folder of the checkout: metadata, plugins, templates, static files."""
@@ -100,11 +103,21 @@ def check_servable(db_path: Path) -> int | None:
     return None if row is None or row[0] is None else int(row[0])
 
 
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already listens on host:port (127.0.0.1 by default)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            return err.errno == errno.EADDRINUSE
+    return False
+
+
 def check_port(port: int, host: str) -> None:
     """ServeError naming the port when something already listens there: checked before
     Datasette starts, which would otherwise fail with uvicorn's log and an exit status."""
-    from optout_cli.demo_cmd import port_in_use  # the demo's check (it imports this module)
-
     if port and port_in_use(port, host):
         raise ServeError(f"port {port} on {host} is already in use: choose another with --port")
 
@@ -144,13 +157,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @click.command()
-@click.option(
-    "--db",
-    "db_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite file a crawl wrote (audited or not yet).",
-)
+@db_option("The SQLite file a crawl wrote (audited or not yet).")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(db_path: Path, port: int, host: str) -> None:

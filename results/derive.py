@@ -17,16 +17,16 @@ from typing import Any
 
 import sqlite_utils
 
-from audits.agents import Registry, load_registry
-from audits.evidence import SiteEvidence
-from audits.site import SiteAudit, audit_site
-from crawler.schema_derived import CRAWL_ROLLUPS, DERIVED_TABLES
+from audits.core.agents import Registry, load_registry
+from audits.core.evidence import SiteEvidence
+from audits.site.audit import SiteAudit, audit_site
 from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
 from results.completeness import unfinished_reason
 from results.derive_platforms import image_row, platform_rows, site_extras
 from results.report import site_report
 from results.robots_rows import compact, stored_report
+from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES
 
 DERIVED = DERIVED_TABLES
 _BATCH = 500
@@ -267,9 +267,10 @@ def _write_site(
     extras = site_extras(evidence, audit, registry=registry, population=population)
     audit = extras.audit
     report = site_report(audit, evidence, facts, _fetch_meta(db, evidence))
-    report.update(extras.report_keys)
+    report["images"] = extras.report_keys["images"]
+    report["builder"] = extras.report_keys["builder"]
     base = {"crawl_id": crawl_id, "origin": origin}
-    for image in report["images"]:
+    for image in extras.report_keys["images"]:
         rows.add("images", image_row(base, image))
     if extras.platform is not None:
         platform, profiles = platform_rows(base, extras.platform, facts.get("name"))

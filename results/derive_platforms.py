@@ -14,16 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from audits.agents import Registry
-from audits.evidence import SiteEvidence
-from audits.platforms import (
+from audits.core.agents import Registry
+from audits.core.evidence import SiteEvidence
+from audits.signals.images.site_images import SiteImage
+from audits.site.audit import SiteAudit
+from audits.site.platforms import (
     PlatformSummary,
     is_platform,
     platform_default,
     summarise_platform,
 )
-from audits.site import SiteAudit
-from audits.site_images import SiteImage
+from results.report_types import AttributionReport, BuilderReport, ImageReport, ReportExtras
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class SiteExtras:
     """The site audit with the stripping finding added, when there is one."""
     images: tuple[SiteImage, ...]
     platform: PlatformSummary | None
-    report_keys: dict[str, Any] = field(default_factory=dict)
+    report_keys: ReportExtras
     summary_columns: dict[str, Any] = field(default_factory=dict)
 
 
@@ -46,7 +47,7 @@ def _fetch_id(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def image_object(image: SiteImage) -> dict[str, Any]:
+def image_object(image: SiteImage) -> ImageReport:
     """One image as the site report (and the export) carries it."""
     meta = image.meta
     mining = meta.data_mining
@@ -88,7 +89,7 @@ def image_object(image: SiteImage) -> dict[str, Any]:
     }
 
 
-def image_row(base: Mapping[str, Any], image: dict[str, Any]) -> dict[str, Any]:
+def image_row(base: Mapping[str, Any], image: ImageReport) -> dict[str, Any]:
     """The ``images`` table row of one image object."""
     mining = image["data_mining"]
     c2pa = image["c2pa"]
@@ -117,10 +118,10 @@ def image_row(base: Mapping[str, Any], image: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def builder_object(audit: SiteAudit) -> dict[str, Any] | None:
+def builder_object(audit: SiteAudit) -> BuilderReport | None:
     """The site's builder or host and who set its training opt-out, for the report."""
     builder = audit.builder
-    attribution = [
+    attribution: list[AttributionReport] = [
         {"mechanism": a.mechanism, "author": a.author, "detail": a.detail}
         for a in audit.opt_out_authors
     ]
@@ -137,7 +138,7 @@ def builder_object(audit: SiteAudit) -> dict[str, Any] | None:
     }
 
 
-def _train_author(audit: SiteAudit, builder: Mapping[str, Any] | None) -> str | None:
+def _train_author(audit: SiteAudit, builder: BuilderReport | None) -> str | None:
     """Who set the first mechanism that reserves training (None when nothing reserves it)."""
     if builder is None:
         return None

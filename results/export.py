@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, TextIO, get_args
+from typing import Any, Final, TextIO, cast, get_args
 from urllib.parse import urlsplit
 from urllib.request import pathname2url
 
@@ -26,15 +26,16 @@ import sqlite_utils
 from scrapy.settings import BaseSettings
 
 from audits import TOOL, TOOL_VERSION
-from audits.aipref import ATTACH_REVISION, VOCAB_REVISION
-from audits.findings import Severity
-from audits.uses import USES, State
+from audits.core.findings import Severity
+from audits.core.uses import USES, State
+from audits.signals.aipref import ATTACH_REVISION, VOCAB_REVISION
 from crawler.storage import StorageError, refuse_foreign_db
 from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
-from results.robots_rows import full_report
+from results.report_types import SiteReport
+from results.robots_rows import full_report, load_report
 
-SCHEMA_VERSION: Final = "1.1"
+SCHEMA_VERSION: Final = "1.2"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
@@ -204,20 +205,21 @@ def snapshot(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.execute("ROLLBACK")
 
 
-def export_site(report: Mapping[str, Any]) -> dict[str, Any]:
+def export_site(report: SiteReport) -> SiteReport:
     """The export's object for one site: ``site_report``'s output as plain JSON values.
 
     ``optout check --json``, NDJSON lines and the JSON ``sites`` all go through this.
     """
     # Reports stored by an audit older than schema 1.1 lack these: null says "not read".
-    report = {**dict.fromkeys(_ADDED_IN_1_1), **report}
-    missing, extra = SITE_KEYS - set(report), set(report) - SITE_KEYS
+    filled: dict[str, Any] = {**dict.fromkeys(_ADDED_IN_1_1), **report}
+    missing, extra = SITE_KEYS - set(filled), set(filled) - SITE_KEYS
     if missing or extra:
         raise ValueError(
-            f"site {report.get('origin')!r}: not a site report "
+            f"site {filled.get('origin')!r}: not a site report "
             f"(missing {sorted(missing)}, unexpected {sorted(extra)})"
         )
-    return {key: _plain(report[key]) for key in sorted(report)}
+    # The same keys with the same values, copied as plain lists and dicts.
+    return cast(SiteReport, {key: _plain(filled[key]) for key in sorted(filled)})
 
 
 def _plain(value: Any) -> Any:
@@ -235,13 +237,13 @@ def dump(value: Any, indent: int | None = None) -> str:
 
 def iter_sites(
     db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[SiteReport]:
     """The selected sites' objects, in origin order, one stored report at a time."""
     where, params = selection.where(crawl_id)
     for (report,) in db.execute(
         f"SELECT report FROM site_summary WHERE {where} ORDER BY origin", params
     ):
-        yield export_site(full_report(db.conn, crawl_id, json.loads(report)))
+        yield export_site(full_report(db.conn, crawl_id, load_report(report)))
 
 
 def _crawl_settings(text: str | None) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from typing import Any, cast
 
 import sqlite_utils
 
-from audits.builders import BuilderRow, summarise_builders
-from audits.uses import State
+from audits.core.uses import State
+from audits.signals.builders import BuilderRow, summarise_builders
 
 PLATFORM_COLUMNS = (
     "origin",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
 
-from audits.uses import USES
+from audits.core.uses import USES
 from results.export import site_origins
 
 USE_OF_SUBJECT: Final = """CASE

@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from audits.evidence import SiteEvidence
-from audits.site import SiteAudit
-from audits.uses import UseVerdict
+from audits.core.evidence import SiteEvidence
+from audits.core.uses import UseVerdict
+from audits.site.audit import SiteAudit
+from results.report_types import (
+    FetchReport,
+    RobotsReport,
+    RobotsVerdictReport,
+    SiteReport,
+    VerdictReport,
+)
 
 USE_WORDS = {
     "train": "AI training",
@@ -67,7 +74,7 @@ def site_sentence(audit: SiteAudit) -> str:
     return sentence
 
 
-def _verdict(verdict: UseVerdict) -> dict[str, Any]:
+def _verdict(verdict: UseVerdict) -> VerdictReport:
     return {
         "state": verdict.state,
         "sentence": use_sentence(verdict),
@@ -89,10 +96,10 @@ def _verdict(verdict: UseVerdict) -> dict[str, Any]:
     }
 
 
-def _robots(audit: SiteAudit) -> dict[str, Any]:
+def _robots(audit: SiteAudit) -> RobotsReport:
     access = audit.robots_access
     table = audit.robots_verdicts
-    verdicts = []
+    verdicts: list[RobotsVerdictReport] = []
     if table is not None:
         for verdict in table:
             verdicts.append(
@@ -101,6 +108,8 @@ def _robots(audit: SiteAudit) -> dict[str, Any]:
                     "path": verdict.path,
                     "allowed": verdict.allowed,
                     "matched": verdict.matched,
+                    "group_lines": list(verdict.group_lines),
+                    "group_text": verdict.group_text,
                     "rule_line": verdict.rule_line,
                     "rule_text": verdict.rule_text,
                     "protego_allowed": verdict.protego_allowed,
@@ -115,10 +124,8 @@ def _robots(audit: SiteAudit) -> dict[str, Any]:
     }
 
 
-def _evidence(
-    evidence: SiteEvidence, meta: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    out = []
+def _evidence(evidence: SiteEvidence, meta: Mapping[str, Mapping[str, Any]]) -> list[FetchReport]:
+    out: list[FetchReport] = []
     for fetch in evidence.fetches:
         facts = meta.get(fetch.fetch_id or "", {})
         out.append(
@@ -142,7 +149,7 @@ def site_report(
     evidence: SiteEvidence,
     site: Mapping[str, Any] | None = None,
     fetch_meta: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
+) -> SiteReport:
     """The JSON-ready result for one site (see ``schemas/export.schema.json``, ``site``)."""
     facts = dict(site or {})
     findings = sorted(

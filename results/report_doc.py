@@ -19,10 +19,9 @@ from typing import Any, Final, TextIO
 import jinja2
 import sqlite_utils
 
-from audits.uses import USES
+from audits import TOOL, TOOL_VERSION
+from audits.core.uses import USES
 from results.export import (
-    TOOL,
-    TOOL_VERSION,
     Selection,
     iter_sites,
     methodology,

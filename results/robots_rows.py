@@ -5,18 +5,20 @@ no group at all), yet the audit has a verdict for every agent and sampled path: 
 ~150 KB of report JSON per site, so a million sites would need 800 million rows. So each path
 keeps its most common outcome once, under the agent ``*`` (read: every registry agent without
 a row of its own for this path), and only the agents whose outcome differs get rows of their
-own. Nothing is lost: the view ``robots_verdicts`` (see ``crawler.schema_derived``) and
+own. Nothing is lost: the view ``robots_verdicts`` (see ``results.schema``) and
 :func:`report_verdicts` expand the rows again to one per agent and path.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from crawler.schema_derived import ROBOTS_OUTCOME_COLUMNS
+from results.report_types import RobotsVerdictReport, SiteReport, StoredReport, StoredRobotsReport
+from results.schema import ROBOTS_OUTCOME_COLUMNS
 
 WILDCARD: Final = "*"
 TABLE: Final = "robots_verdict_rows"
@@ -27,6 +29,8 @@ _REPORT_KEYS: Final = (
     "path",
     "allowed",
     "matched",
+    "group_lines",
+    "group_text",
     "rule_line",
     "rule_text",
     "protego_allowed",
@@ -75,7 +79,9 @@ def expand(rows: Iterable[Mapping[str, Any]], agents: Iterable[str]) -> list[dic
     return out
 
 
-def report_verdicts(conn: sqlite3.Connection, crawl_id: int, origin: str) -> list[dict[str, Any]]:
+def report_verdicts(
+    conn: sqlite3.Connection, crawl_id: int, origin: str
+) -> list[RobotsVerdictReport]:
     """One site's verdicts as ``results.report`` lists them in ``robots.verdicts``."""
     columns = ", ".join(_REPORT_KEYS)
     cursor = conn.execute(
@@ -84,30 +90,56 @@ def report_verdicts(conn: sqlite3.Connection, crawl_id: int, origin: str) -> lis
     )
     rows = [dict(zip(_REPORT_KEYS, r, strict=True)) for r in cursor]
     agents = [token for (token,) in conn.execute("SELECT token FROM agents ORDER BY rowid")]
-    return [
-        {k: (None if r[k] is None else bool(r[k])) if k in _BOOLEANS else r[k] for k in r}
-        for r in expand(rows, agents)
-    ]
+    # The columns read are the report's keys (_REPORT_KEYS), their values made JSON's below.
+    return [cast(RobotsVerdictReport, _report_row(r)) for r in expand(rows, agents)]
 
 
-def stored_report(report: Mapping[str, Any]) -> dict[str, Any]:
+def _report_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row as a report verdict: 0/1 as booleans, ``group_lines`` as a list of lines.
+
+    The table keeps ``group_lines`` as JSON text (``"[3, 4]"``; ``"[]"`` when no group
+    applied); a report holds the list itself.
+    """
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is not None and key in _BOOLEANS:
+            value = bool(value)
+        elif value is not None and key == "group_lines":
+            value = json.loads(value)
+        out[key] = value
+    return out
+
+
+def stored_report(report: SiteReport) -> StoredReport:
     """The report as ``site_summary.report`` keeps it: robots verdicts live in their table.
 
     An empty list (no robots.txt table to read) is kept; a non-empty one is left out and
     put back by :func:`full_report`.
     """
     robots = report["robots"]
-    if not robots.get("verdicts"):
-        return dict(report)
-    return {**report, "robots": {k: v for k, v in robots.items() if k != "verdicts"}}
+    kept: StoredRobotsReport = {**robots}
+    if robots.get("verdicts"):
+        del kept["verdicts"]
+    return {**report, "robots": kept}
 
 
-def full_report(
-    conn: sqlite3.Connection, crawl_id: int, report: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A stored report with its robots verdicts read back from the table."""
+def load_report(text: str) -> StoredReport:
+    """A ``site_summary.report`` value as the report it is."""
+    # The one place stored JSON becomes a typed report: derive wrote it from stored_report.
+    return cast(StoredReport, json.loads(text))
+
+
+def full_report(conn: sqlite3.Connection, crawl_id: int, report: StoredReport) -> SiteReport:
+    """A stored report with its robots verdicts read back from the table.
+
+    A report stored before the verdicts moved to their table holds them inline, but without
+    the deciding group (``group_lines``, ``group_text``); the table always kept it, so such
+    verdicts are read from the table too.
+    """
     robots = report["robots"]
-    if "verdicts" in robots:
-        return dict(report)
-    verdicts = report_verdicts(conn, crawl_id, report["origin"])
+    inline = robots.get("verdicts")
+    if inline is not None and (not inline or "group_lines" in inline[0]):
+        verdicts = inline
+    else:
+        verdicts = report_verdicts(conn, crawl_id, report["origin"])
     return {**report, "robots": {**robots, "verdicts": verdicts}}

@@ -252,7 +252,7 @@ def encode(image: object, suffix: str, xmp: bytes | None) -> bytes:
 
 def _metadata_facts(data: bytes) -> tuple[object, ...]:
     """What the audit reads from an image: equal facts mean an unchanged signed image."""
-    from audits.images import read_image_metadata
+    from audits.signals.images import read_image_metadata
 
     meta = read_image_metadata(data)
     c2pa = meta.c2pa

@@ -450,7 +450,8 @@ def _compressed_zeros(encoding: str, size: int) -> bytes:
     parts = [
         br.process(block[: min(len(block), size - done)]) for done in range(0, size, len(block))
     ]
-    return b"".join(parts) + br.finish()
+    tail: bytes = br.finish()
+    return b"".join(parts) + tail
 
 
 def _response(

@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
-from audits.evidence import Fetch, FetchKind, SiteEvidence, headers_from_pairs
+from audits.core.evidence import Fetch, FetchKind, SiteEvidence, headers_from_pairs
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 

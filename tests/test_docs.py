@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from audits.catalogue import all_codes
+from audits.site.catalogue import all_codes
 from tests.conftest import ROOT
 
 FINDINGS_DOC = ROOT / "docs" / "findings.md"

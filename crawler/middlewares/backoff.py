@@ -42,7 +42,7 @@ class BackoffRetryMiddleware:
         return retry
 
     def _delay(self, tries: int, retry_after: bytes | None) -> float:
-        delay = self.base * (2**tries)
+        delay: float = self.base * (2**tries)
         if retry_after and retry_after.strip().isdigit():
             delay = max(delay, float(retry_after))
         return min(delay, self.cap)

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
 import audits
-from audits.agents import load_registry
+from audits.core.agents import load_registry
 from crawler.items import SiteDone
 from crawler.pipelines.store import StorePipeline, _tool_version
 from crawler.redis_queue import QueueCrawl

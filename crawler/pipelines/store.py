@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 import audits
-from audits.agents import load_registry
+from audits.core.agents import load_registry
 from crawler.extensions.fast_stop import crawl_cut_short
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.storage import (

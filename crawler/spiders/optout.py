@@ -9,11 +9,11 @@ unreachable robots.txt means "disallow everything"); what it skips is recorded.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -21,11 +21,18 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
-from audits.images import content_range, next_range
-from audits.renditions import rendition_pairs
-from audits.robots import RobotsTxt, parse_robots
-from audits.robots_access import robots_access
+from audits.signals.images import content_range, next_range
+from audits.signals.images.renditions import rendition_pairs
+from audits.signals.robots import RobotsTxt, parse_robots
+from audits.signals.robots.access import access_from_fetch
 from crawler.browser import find_chromium
+from crawler.discovery import (
+    PlatformState,
+    content_pages,
+    platform_home,
+    platform_state,
+    site_home,
+)
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.meta_refresh import next_hop, refresh_target
 from crawler.network import CLOSE_REASON as NETWORK_CLOSE_REASON
@@ -39,16 +46,12 @@ from crawler.records import (
 )
 from crawler.sampling import (
     MAX_CANDIDATES,
+    Link,
     artwork_links,
-    choose_pages,
-    draw_sample,
     image_urls,
-    listing_pages,
     page_links,
-    profile_candidates,
     rsl_links,
     sitemap_page_urls,
-    tos_link,
 )
 from crawler.seeds import Seed, read_seeds
 
@@ -60,20 +63,19 @@ POLICY_FILES = (
 )
 HTML_KINDS = ("home", "page", "tos", "profile", "artwork")
 IMAGE_KINDS = ("image", "original", "image-tail")
+FETCH_KINDS = (
+    *(kind for kind, _ in POLICY_FILES),
+    *HTML_KINDS,
+    *IMAGE_KINDS,
+    "sitemap",
+    "license",
+)
+"""Every kind of request the spider makes (``FetchRecord.kind``)."""
+RECORDED_ONLY = frozenset({"aitxt", "tdmrep", "llms", "tos", "image-tail", "license"})
+"""Kinds whose answer leads to no further request: recorded, and read by ``audits/`` only."""
 RENDITIONS_PER_ARTWORK = 2
 """Displayed/original pairs fetched from each sampled artwork page."""
 _STATUSES = list(range(400, 600))  # see STYLE.md: never handle_httpstatus_all (kills redirects)
-
-
-@dataclass
-class PlatformState:
-    """Profile discovery on a platform: candidates gathered until every discovery request
-    (listing pages, the first sitemap) has answered, then one seeded draw."""
-
-    candidates: set[str] = field(default_factory=set)
-    pending: int = 0
-    home_done: bool = False
-    sampled: int | None = None
 
 
 @dataclass
@@ -223,7 +225,7 @@ class OptoutSpider(scrapy.Spider):
 
     def _open_site(self, seed: Seed) -> Iterator[Any]:
         """A site's first requests (its policy files); the distributed spider shares this."""
-        site = SiteState(seed, platform=_platform_state(seed))
+        site = SiteState(seed, platform=platform_state(seed))
         self.sites[seed.origin] = site
         self.network.opened(seed.origin)
         yield SiteSeen(self.crawl_id, seed)
@@ -337,9 +339,9 @@ class OptoutSpider(scrapy.Spider):
         )
         yield from self._count(site, record)
         if not meta.get("playwright") and not (yield from self._refreshed(site, response, record)):
-            handler = getattr(self, f"_after_{kind}", None)
+            handler = self.AFTER.get(kind)
             if handler is not None:
-                yield from handler(site, response, record)
+                yield from handler(self, site, response, record)
         if meta.get("optout_discovery"):
             yield from self._discovered(site)
         yield from self._settle(site)
@@ -461,14 +463,16 @@ class OptoutSpider(scrapy.Spider):
     def _after_robots(
         self, site: SiteState, response: Response | None, record: FetchRecord
     ) -> Iterator[Any]:
-        error = record.error_class or (f"bot-wall:{record.bot_wall}" if record.bot_wall else None)
-        access = robots_access(
+        # The audit reads the stored record through the same function (RFC 9309 §2.3.1):
+        # what we fetch and what the verdict says cannot disagree (access.MEANING).
+        access = access_from_fetch(
             record.status,
-            error=error,
+            error=record.error_class,
             redirects=len(record.redirect_chain),
+            headers=record.headers,
             body=record.body,
-            content_type=_content_type(record),
         )
+        self.crawler.stats.inc_value(f"optout/robots/{access.state}")
         site.robots_rule = access.crawler_rule
         if access.crawler_rule == "parse":
             site.robots = parse_robots(record.body or b"")
@@ -490,28 +494,29 @@ class OptoutSpider(scrapy.Spider):
         link_headers = [v for k, v in record.headers if k.lower() == "link"]
         yield from self._licences(site, rsl_links(link_headers, record.body or b"", response.url))
         yield from self._render(site, response.url, "home")
-        if site.platform is not None:
-            yield from self._discover(site, links, response.url, record.body or b"")
-        else:
-            yield from self._sample_from(site, links, response.url, record.body or b"")
+        yield from self._from_home(site, links, response.url, record.body or b"")
         yield from self._sitemap(site)
 
-    def _sample_from(
-        self, site: SiteState, links: list[Any], base: str, html: bytes
+    def _from_home(
+        self, site: SiteState, links: list[Link], base: str, html: bytes
     ) -> Iterator[Any]:
-        seed = site.seed
-        limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
-        patterns = [p for p in (seed.artwork_pattern, seed.profile_pattern) if p]
-        pages = choose_pages(
-            [link.url for link in links], seed.origin, limit, patterns, exclude=[base]
-        )
-        for url in pages[: max(0, limit - site.pages)]:
+        """A home page's content pages (on a platform: its listing pages, and its links as
+        profile candidates), its terms page and its images."""
+        settings = self.settings
+        if site.platform is not None:
+            site.platform.add([link.url for link in links], site.seed)
+            found = platform_home(links, site.seed, settings.getint("OPTOUT_LISTING_PAGES"))
+        else:
+            limit = settings.getint("OPTOUT_PAGE_SAMPLE")
+            found = site_home(links, base, site.seed, limit, site.pages)
+        for url in found.pages:
             site.pages += 1
             yield from self._follow(site, "page", url, base)
-        terms = tos_link(links, seed.origin)
-        if terms and terms not in pages:
-            yield from self._follow(site, "tos", terms, base)
-        yield from self._images(site, html, base, self.settings.getint("OPTOUT_IMAGE_SAMPLE"))
+        for url in found.listings:
+            yield from self._follow(site, "page", url, base, discovery=True)
+        if found.terms:
+            yield from self._follow(site, "tos", found.terms, base)
+        yield from self._images(site, html, base, settings.getint("OPTOUT_IMAGE_SAMPLE"))
 
     def _after_page(
         self, site: SiteState, response: Response, record: FetchRecord
@@ -520,10 +525,9 @@ class OptoutSpider(scrapy.Spider):
             return
         yield from self._render(site, response.url, "page")
         yield from self._images(site, record.body or b"", response.url, 1)
-        if response.meta.get("optout_discovery"):
-            self._add_candidates(
-                site, [link.url for link in page_links(record.body or b"", response.url)]
-            )
+        if response.meta.get("optout_discovery") and site.platform is not None:
+            links = page_links(record.body or b"", response.url)
+            site.platform.add([link.url for link in links], site.seed)
 
     def _after_sitemap(
         self, site: SiteState, response: Response, record: FetchRecord
@@ -531,14 +535,12 @@ class OptoutSpider(scrapy.Spider):
         if record.status != 200 or record.bot_wall:
             return
         if site.platform is not None:
-            self._add_candidates(site, sitemap_page_urls(record.body or b"", MAX_CANDIDATES))
+            site.platform.add(sitemap_page_urls(record.body or b"", MAX_CANDIDATES), site.seed)
             return
         limit = self.settings.getint("OPTOUT_PAGE_SAMPLE")
         urls = sitemap_page_urls(record.body or b"")
-        patterns = [p for p in (site.seed.artwork_pattern, site.seed.profile_pattern) if p]
-        for url in choose_pages(urls, site.seed.origin, limit, patterns)[
-            : max(0, limit - site.pages)
-        ]:
+        _, wanted = content_pages(urls, site.seed, limit, site.pages)
+        for url in wanted:
             site.pages += 1
             yield from self._follow(site, "page", url, response.url)
 
@@ -555,30 +557,6 @@ class OptoutSpider(scrapy.Spider):
 
     # -- platforms: profiles and artworks ---------------------------------------------------
 
-    def _discover(self, site: SiteState, links: list[Any], base: str, html: bytes) -> Iterator[Any]:
-        """A platform's home page: profile candidates from its links, its listing pages
-        (fetched as pages, for more candidates), its terms page and images."""
-        seed = site.seed
-        urls = [link.url for link in links]
-        self._add_candidates(site, urls)
-        limit = self.settings.getint("OPTOUT_LISTING_PAGES")
-        for url in listing_pages(
-            urls, seed.origin, limit, seed.profile_pattern, seed.artwork_pattern
-        ):
-            yield from self._follow(site, "page", url, base, discovery=True)
-        terms = tos_link(links, seed.origin)
-        if terms:
-            yield from self._follow(site, "tos", terms, base)
-        yield from self._images(site, html, base, self.settings.getint("OPTOUT_IMAGE_SAMPLE"))
-
-    def _add_candidates(self, site: SiteState, urls: list[str]) -> None:
-        platform, seed = site.platform, site.seed
-        if platform is None or seed.profile_pattern is None:
-            return
-        found = profile_candidates(urls, seed.origin, seed.profile_pattern, seed.artwork_pattern)
-        room = MAX_CANDIDATES - len(platform.candidates)
-        platform.candidates.update(sorted(found)[: max(0, room)])
-
     def _discovered(self, site: SiteState) -> Iterator[Any]:
         """One discovery request answered (or failed)."""
         if site.platform is not None:
@@ -591,21 +569,14 @@ class OptoutSpider(scrapy.Spider):
         Waiting makes the candidate set, and so the sample, independent of response order.
         """
         platform = site.platform
-        if (
-            platform is None
-            or not platform.home_done
-            or platform.pending
-            or platform.sampled is not None
-        ):
+        if platform is None or not platform.ready():
             return
         settings = self.settings
-        sample = draw_sample(
-            platform.candidates,
+        sample = platform.draw(
             settings.getint("OPTOUT_PROFILE_SAMPLE"),
             str(settings.get("OPTOUT_SAMPLE_SEED")),
             site.seed.origin,
         )
-        platform.sampled = len(sample)
         self.crawler.stats.inc_value("optout/platform/candidates", len(platform.candidates))
         self.crawler.stats.inc_value("optout/platform/sampled", len(sample))
         for url in sample:
@@ -656,7 +627,7 @@ class OptoutSpider(scrapy.Spider):
 
     def _image_tail(self, site: SiteState, record: FetchRecord) -> Iterator[Any]:
         """One "image-tail" request for an image whose first bytes were not all of it, when
-        ``audits.images.next_range`` says its metadata may lie further on."""
+        ``audits.signals.images.next_range`` says its metadata may lie further on."""
         head = record.body or b""
         total = _range_total(record)
         if record.status != 206 or total is None or total <= len(head):
@@ -719,10 +690,23 @@ class OptoutSpider(scrapy.Spider):
             slot.delay = max(slot.delay, delay)
             self.crawler.stats.inc_value("optout/politeness/crawl_delay_applied")
 
+    AFTER: ClassVar[Mapping[str, AfterResponse]] = {
+        "robots": _after_robots,
+        "home": _after_home,
+        "page": _after_page,
+        "sitemap": _after_sitemap,
+        "profile": _after_profile,
+        "artwork": _after_artwork,
+        "image": _after_image,
+        "original": _after_original,
+    }
+    """What follows a response of each kind (``_on_response``); a kind not listed here is
+    in ``RECORDED_ONLY``. Failures go to ``_after_failure``; a rendered page (``playwright``)
+    and a page that refreshes to another (``_refreshed``) follow nothing of their own."""
 
-def _platform_state(seed: Seed) -> PlatformState | None:
-    """Platform seeds with a profile pattern get their profiles sampled; others do not."""
-    return PlatformState() if seed.kind == "platform" and seed.profile_pattern else None
+
+AfterResponse = Callable[[OptoutSpider, SiteState, Response, FetchRecord], Iterator[Any]]
+"""A step that follows one kind of response: the records and requests it leads to."""
 
 
 def _key(kind: str, url: str, render: bool) -> str:

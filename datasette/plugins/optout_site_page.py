@@ -5,7 +5,6 @@ give), so the page cannot disagree with them. Everything from the crawled site i
 escaped text; URLs of the site are text, and evidence links point at stored fetch rows.
 """
 
-import json
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,7 +13,8 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
-from results.robots_rows import full_report
+from results.report_types import EvidenceRefReport, SiteReport
+from results.robots_rows import full_report, load_report
 from results.site_lookup import UnknownSite, resolve_site
 
 USES = ("train", "ai-use", "search", "tdm")
@@ -69,7 +69,7 @@ def _fetch_href(datasette: Any, name: str, fetch_id: Any) -> str | None:
     return str(datasette.urls.row(name, "fetches", str(fetch_id)))
 
 
-def _evidence(datasette: Any, name: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _evidence(datasette: Any, name: str, items: list[EvidenceRefReport]) -> list[dict[str, Any]]:
     return [
         {
             "href": _fetch_href(datasette, name, e.get("fetch_id")),
@@ -82,7 +82,7 @@ def _evidence(datasette: Any, name: str, items: list[dict[str, Any]]) -> list[di
     ]
 
 
-def _uses(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]]:
+def _uses(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]]:
     uses = []
     for use in USES:
         verdict = report["verdicts"].get(use)
@@ -105,7 +105,7 @@ def _uses(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, A
     return uses
 
 
-async def _agents(db: Any, report: dict[str, Any]) -> dict[str, Any]:
+async def _agents(db: Any, report: SiteReport) -> dict[str, Any]:
     """Training agents blocked and open at / by robots.txt, from the report's verdicts."""
     rows = await db.execute(
         "select token from agents where purpose in ('train', 'control') and legacy = 0"
@@ -131,7 +131,7 @@ async def _agents(db: Any, report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _findings(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]]:
+def _findings(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]]:
     docs = datasette.urls.path("/-/findings")
     return [
         {
@@ -144,7 +144,7 @@ def _findings(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[st
     ]
 
 
-def _images(datasette: Any, name: str, report: dict[str, Any]) -> list[dict[str, Any]] | None:
+def _images(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]] | None:
     """The site's images with links to their fetches; None for a report without images."""
     images = report.get("images")
     if images is None:
@@ -216,8 +216,8 @@ async def site_page(datasette: Any, request: Any) -> Response:
         missing = {"not_found": True, "lookup_error": lookup_error, "suggestions": suggestions}
         html = await datasette.render_template("site.html", {**context, **missing}, request=request)
         return Response.html(html, status=404)
-    stored = json.loads(row["report"])
-    report = await db.execute_fn(lambda conn: full_report(conn, row["crawl_id"], stored))
+    saved = load_report(row["report"])
+    report = await db.execute_fn(lambda conn: full_report(conn, row["crawl_id"], saved))
     crawls = [
         r[0]
         for r in await db.execute(

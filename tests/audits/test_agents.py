@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from audits.agents import (
+from audits.core.agents import (
     REGISTRY_VERSION,
     Agent,
     Registry,

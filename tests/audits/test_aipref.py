@@ -1,4 +1,4 @@
-"""Tests for audits.aipref: vocab-08 processing rules and attach-05 attachments."""
+"""Tests for audits.signals.aipref: vocab-08 processing rules and attach-05 attachments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.aipref import (
+from audits.signals.aipref import (
     ATTACH_REVISION,
     CODES,
     MAX_PREFERENCE_BYTES,

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import pytest
 
-from audits.aitxt import (
+from audits.signals.aitxt import (
     CODES,
     MAX_BYTES,
     MAX_LINES,

@@ -11,14 +11,14 @@ from typing import TypeVar
 
 import pytest
 
-from audits.botwall import (
+from audits.signals.botwall import (
     CODES,
     MAX_EVIDENCE_CHARS,
     BotWall,
     detect_bot_wall,
     finding_for,
 )
-from audits.botwall_answer import MAX_BODY_BYTES, MAX_HEADER_FIELDS
+from audits.signals.botwall._answer import MAX_BODY_BYTES, MAX_HEADER_FIELDS
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "botwall"
 T = TypeVar("T")

@@ -9,8 +9,8 @@ from functools import cache
 
 import pytest
 
-from audits.builder_signatures import BUILDERS
-from audits.builders import (
+from audits.core.evidence import Fetch, SiteEvidence
+from audits.signals.builders import (
     BuilderDetection,
     BuilderRow,
     OptOutAuthor,
@@ -18,8 +18,8 @@ from audits.builders import (
     detect_builder,
     summarise_builders,
 )
-from audits.evidence import Fetch, SiteEvidence
-from audits.site import SiteAudit, audit_site
+from audits.signals.builders._signatures import BUILDERS
+from audits.site.audit import SiteAudit, audit_site
 from tests.site_fixture import fetch_url, load_site
 
 

@@ -1,4 +1,4 @@
-"""Tests for audits.content_signal: Cloudflare Content Signals values."""
+"""Tests for audits.signals.content_signal: Cloudflare Content Signals values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from audits.content_signal import CODES, MAX_SIGNAL_CHARS, ContentSignal, parse_content_signal
+from audits.signals.content_signal import (
+    CODES,
+    MAX_SIGNAL_CHARS,
+    ContentSignal,
+    parse_content_signal,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "content_signal"
 

@@ -1,10 +1,10 @@
-"""Tests for audits.http_link: RFC 8288 Link header fields."""
+"""Tests for audits.core.http_link: RFC 8288 Link header fields."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from audits.http_link import MAX_LINK_HEADER_CHARS, links_with_rel
+from audits.core.http_link import MAX_LINK_HEADER_CHARS, links_with_rel
 
 # The Link header cases are shared with the RSL tests, which read licence links from them.
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rsl"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.images import (
+from audits.signals.images import (
     PLUS_CODES,
     ImageMetadata,
     image_reservations,
@@ -430,9 +430,9 @@ def _store(assertion_payload: bytes) -> bytes:
 
 
 def test_deeply_nested_cbor_is_a_finding() -> None:
-    from audits.findings import FindingLog
-    from audits.images import CODES
-    from audits.images.c2pa import read_manifest_store
+    from audits.core.findings import FindingLog
+    from audits.signals.images import CODES
+    from audits.signals.images.c2pa import read_manifest_store
 
     log = FindingLog(CODES)
     read_manifest_store([_store(b"\x81" * 200_000 + b"\x00")], log)
@@ -440,9 +440,9 @@ def test_deeply_nested_cbor_is_a_finding() -> None:
 
 
 def test_deeply_nested_jumbf_is_a_finding() -> None:
-    from audits.findings import FindingLog
-    from audits.images import CODES
-    from audits.images.c2pa import read_manifest_store
+    from audits.core.findings import FindingLog
+    from audits.signals.images import CODES
+    from audits.signals.images.c2pa import read_manifest_store
 
     nested = _box(b"cbor", b"\xa0")
     for depth in range(30):
@@ -455,9 +455,9 @@ def test_deeply_nested_jumbf_is_a_finding() -> None:
 def test_hand_built_store_reads_entries() -> None:
     import cbor2
 
-    from audits.findings import FindingLog
-    from audits.images import CODES
-    from audits.images.c2pa import read_manifest_store
+    from audits.core.findings import FindingLog
+    from audits.signals.images import CODES
+    from audits.signals.images.c2pa import read_manifest_store
 
     payload = cbor2.dumps({"cawg.ai_training": {"use": "notAllowed"}, "cawg.x": 5})
     log = FindingLog(CODES)
@@ -478,6 +478,6 @@ def test_hand_built_store_reads_entries() -> None:
 def test_content_range_is_read_as_rfc_9110_writes_it(
     value: str, expected: tuple[int, int, int | None] | None
 ) -> None:
-    from audits.images import content_range
+    from audits.signals.images import content_range
 
     assert content_range([("Content-Range", value)]) == expected

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from audits.images import read_image_metadata
-from audits.images.validate import OFFLINE_SETTINGS, validate_manifest
+from audits.signals.images import read_image_metadata
+from audits.signals.images.validate import OFFLINE_SETTINGS, validate_manifest
 from sampleweb.image_metadata_tool import C2paSpec, manifest_definition, signing_keys
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from audits.site import SiteAudit, audit_site
-from audits.uses import Contribution, Use
+from audits.core.uses import Contribution, Use
+from audits.site.audit import SiteAudit, audit_site
 from tests.site_fixture import fetch_url, load_site
 
 IPTC = "IPTC Data Mining (image XMP)"

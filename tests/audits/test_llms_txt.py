@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 
-from audits.llms_txt import (
+from audits.signals.llms_txt import (
     CODES,
     MAX_BYTES,
     MAX_LINES,

@@ -15,8 +15,10 @@ from dataclasses import replace
 
 import pytest
 
-from audits.evidence import Fetch, SiteEvidence
-from audits.platforms import (
+from audits.core.evidence import Fetch, SiteEvidence
+from audits.signals.images.site_images import site_images
+from audits.signals.images.stripping import stripping_findings
+from audits.site.platforms import (
     PlatformSummary,
     is_platform,
     matches,
@@ -26,8 +28,6 @@ from audits.platforms import (
     summarise_platform,
     wilson_interval,
 )
-from audits.site_images import site_images
-from audits.stripping import stripping_findings
 from tests.site_fixture import fetch_url, load_site
 
 CASE = "platform_profiles"

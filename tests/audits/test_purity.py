@@ -23,7 +23,7 @@ FORBIDDEN = (
     "crawler",
     "results",
 )
-MODULES = sorted((ROOT / "audits").glob("*.py"))
+MODULES = sorted((ROOT / "audits").rglob("*.py"))
 
 
 def _imports(path) -> set[str]:  # type: ignore[no-untyped-def]
@@ -36,7 +36,9 @@ def _imports(path) -> set[str]:  # type: ignore[no-untyped-def]
     return names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=[p.name for p in MODULES])
+@pytest.mark.parametrize(
+    "path", MODULES, ids=[str(p.relative_to(ROOT / "audits")) for p in MODULES]
+)
 def test_audits_module_imports_nothing_impure(path) -> None:  # type: ignore[no-untyped-def]
     bad = {n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)}
     assert bad == set()

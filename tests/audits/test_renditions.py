@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audits.renditions import RenditionPair, rendition_pairs
+from audits.signals.images.renditions import RenditionPair, rendition_pairs
 from tests.conftest import FIXTURES
 
 CASES = FIXTURES / "renditions"

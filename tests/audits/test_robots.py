@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from audits.robots import parse_robots
+from audits.signals.robots import parse_robots
 from tests.conftest import FIXTURES
 
 
@@ -204,7 +204,7 @@ def test_verdict_names_deciding_rule_for_longest_match() -> None:
 
 
 def test_is_allowed_shortcut() -> None:
-    from audits.robots import is_allowed
+    from audits.signals.robots import is_allowed
 
     assert not is_allowed(b"User-agent: GPTBot\nDisallow: /\n", "gptbot", "https://a.example/x")
     assert is_allowed(b"User-agent: GPTBot\nDisallow: /\n", "CCBot", "https://a.example/x")
@@ -216,7 +216,7 @@ def test_is_allowed_shortcut() -> None:
 def test_table_rows_equal_the_verdict_of_each_agent_and_path(case: str) -> None:
     """The table shares one verdict per group set and path across agents; what it yields
     must be exactly the verdict asked for each pair on its own."""
-    from audits.agents import load_registry
+    from audits.core.agents import load_registry
 
     parsed = robots(case)
     agents = [a.token for a in load_registry().agents] + ["gpt", "*", "unknown-bot"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.robots import parse_robots
+from audits.signals.robots import parse_robots
 from tests.conftest import FIXTURES, shared_file
 
 

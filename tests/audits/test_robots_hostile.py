@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.robots import parse_robots
+from audits.signals.robots import parse_robots
 from tests.conftest import FIXTURES, shared_file
 
 PATHS = ("/", "/art/1.jpg", "/gallery/", "/wp-admin/x?y=1", "/%E3%83%84/")

@@ -11,15 +11,21 @@ from typing import TypeVar
 
 import pytest
 
-from audits import robots_directives, robots_meta
-from audits.robots_directives import (
+from audits.signals import directives as robots_directives
+from audits.signals.directives import (
     MAX_DIRECTIVES,
     AiReservation,
     ai_reservation,
     classify_directive,
 )
-from audits.robots_meta import MAX_HTML_BYTES, MAX_META_TAGS, MetaRobots, parse_meta_robots
-from audits.x_robots_tag import XRobotsTag, parse_x_robots_tag
+from audits.signals.directives import meta as robots_meta
+from audits.signals.directives.header import XRobotsTag, parse_x_robots_tag
+from audits.signals.directives.meta import (
+    MAX_HTML_BYTES,
+    MAX_META_TAGS,
+    MetaRobots,
+    parse_meta_robots,
+)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "robots_meta"
 T = TypeVar("T")

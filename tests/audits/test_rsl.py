@@ -1,4 +1,4 @@
-"""Tests for audits.rsl: License lines, Link headers and RSL documents."""
+"""Tests for audits.signals.rsl: License lines, Link headers and RSL documents."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from audits.http_link import links_with_rel
-from audits.rsl import (
+from audits.core.http_link import links_with_rel
+from audits.signals.rsl import (
     CODES,
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,

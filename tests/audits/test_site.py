@@ -8,11 +8,12 @@ from typing import get_args
 
 import pytest
 
-from audits import robots_audit, site_contributions
-from audits.agents import load_registry
-from audits.evidence import Fetch, FetchKind, SiteEvidence
-from audits.site import LocatedFinding, SiteAudit, audit_site
-from audits.uses import USES, Contribution, State, Use
+from audits.core.agents import load_registry
+from audits.core.evidence import Fetch, FetchKind, SiteEvidence
+from audits.core.uses import USES, Contribution, State, Use
+from audits.signals.robots import audit as robots_audit
+from audits.site import mechanisms as site_contributions
+from audits.site.audit import LocatedFinding, SiteAudit, audit_site
 from tests.site_fixture import SITES, case_names, fetch_url, load_site
 
 REGISTRY = load_registry()

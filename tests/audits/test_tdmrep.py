@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from audits.findings import Finding
-from audits.tdmrep import (
+from audits.core.findings import Finding
+from audits.signals.tdmrep import (
     CODES,
     MAX_RULES,
     TdmrepDecision,
     TdmrepFile,
     parse_tdmrep_json,
 )
-from audits.tdmrep_layers import resolve_tdm
+from audits.signals.tdmrep.layers import resolve_tdm
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tdmrep"
 POLICY = "https://provider.com/policies/policy.json"

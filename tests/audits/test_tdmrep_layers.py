@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from audits.findings import Finding
-from audits.tdmrep import TdmrepDecision, TdmrepFile, parse_tdmrep_json
-from audits.tdmrep_layers import (
+from audits.core.findings import Finding
+from audits.signals.tdmrep import TdmrepDecision, TdmrepFile, parse_tdmrep_json
+from audits.signals.tdmrep.layers import (
     CODES,
     TdmProperties,
     resolve_tdm,

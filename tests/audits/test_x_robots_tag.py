@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import pytest
 
-from audits.robots_directives import MAX_DIRECTIVES
-from audits.x_robots_tag import (
+from audits.signals.directives import MAX_DIRECTIVES
+from audits.signals.directives.header import (
     CODES,
     MAX_HEADER_CHARS,
     MAX_HEADER_FIELDS,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from audits.catalogue import all_codes
+from audits.site.catalogue import all_codes
 from crawler.records import MAX_HEADER_PAIRS
 from sampleweb.server import SampleWeb
 from sampleweb.sites import HOSTILE_DIR, SIGNAL_NAMES, load_sites

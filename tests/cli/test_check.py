@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audits.agents import load_registry
+from audits.core.agents import load_registry
 from optout_cli.check_cmd import TEMP_PREFIX
 from optout_cli.main import cli
 from results.robots_rows import full_report

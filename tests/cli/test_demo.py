@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.run import count_seeds
 from crawler.storage import open_db
-from optout_cli.crawl import count_seeds
 from optout_cli.demo_cmd import SAMPLE_SEEDS
 from optout_cli.main import cli
 from tests.conftest import ROOT

@@ -148,3 +148,21 @@ def test_a_symbolic_link_keeps_pointing_at_the_file_it_names(
     assert result.returncode == 0, result.stderr
     assert link.is_symlink() and link.resolve() == real
     assert real.read_text(encoding="utf-8") == run(audited_db, ["export"]).stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_reader_that_stops_early_is_no_error(audited_db: Path, command: list[str]) -> None:
+    """``optout export --db X | head -c 100``: the pipe closes early, the command stays quiet."""
+    writer = subprocess.Popen(
+        [str(OPTOUT), *command, "--db", str(audited_db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout.read(100)
+    writer.stdout.close()  # as `head` does once it has its bytes
+    stderr = writer.stderr.read().decode()
+    assert writer.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr and "Error" not in stderr

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from optout_cli.lock import DbLock, DbLockedError, lock_path
+from crawler.db_lock import DbLock, DbLockedError, lock_path
+from crawler.schedule_times import cron_trigger, parse_interval
 from optout_cli.main import cli
-from optout_cli.schedule_cmd import cron_trigger, parse_interval
 from sampleweb.server import SampleWeb
 from tests.conftest import ROOT
 from tests.crawler.conftest import FAST, OPTOUT, SAMPLE_SEEDS, sample_web  # noqa: F401
@@ -229,7 +229,7 @@ def test_lock_of_a_killed_holder_frees_itself(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from optout_cli.lock import DbLock;"
+            "import sys, time; from pathlib import Path; from crawler.db_lock import DbLock;"
             "DbLock(Path(sys.argv[1]), 'holder').acquire(); print('held', flush=True);"
             "time.sleep(60)",
             str(db),

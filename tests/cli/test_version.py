@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from audits import INTERPRETER_VERSION
-from audits.agents import registry_version
+from audits.core.agents import registry_version
 from crawler.settings import OPTOUT_CONTACT_URL
 from tests.conftest import ROOT
 from tests.crawler.conftest import FAST, OPTOUT

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.site import audit_site
+from audits.site.audit import audit_site
 from crawler.browser import find_chromium
 from crawler.storage import iter_site_evidence, open_db
 from sampleweb.server import SampleWeb
@@ -143,7 +143,7 @@ def test_crawling_the_sample_web_yields_every_finding_each_site_demonstrates(
 
 
 def _all_codes() -> set[str]:
-    from audits.catalogue import all_codes
+    from audits.site.catalogue import all_codes
 
     return set(all_codes())
 
@@ -174,7 +174,7 @@ _BUILDER_SITES = {
 
 
 def test_builder_sites_say_who_set_their_opt_out(crawl_db: Path) -> None:
-    from audits.builders import builder_row, summarise_builders
+    from audits.signals.builders import builder_row, summarise_builders
 
     seen: dict[str, tuple[str | None, bool | None, str | None]] = {}
     rows = []

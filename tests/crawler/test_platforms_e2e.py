@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from audits.platforms import wilson_interval
+from audits.site.platforms import wilson_interval
 from sampleweb.server import SampleWeb
 from tests.conftest import ROOT
 from tests.crawler.conftest import SAMPLE_SEEDS, run_crawl, sample_web  # noqa: F401

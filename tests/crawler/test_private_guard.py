@@ -18,7 +18,7 @@ from crawler.middlewares.private_guard import (
     host_is_public,
     is_public,
 )
-from optout_cli.crawl import crawl_settings
+from crawler.run import crawl_settings
 
 IPV4 = [
     "10.0.0.1",

@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from audits import INTERPRETER_VERSION
-from audits.agents import load_registry
+from audits.core.agents import load_registry
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.pipelines.store import StorePipeline
 

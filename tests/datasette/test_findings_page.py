@@ -8,7 +8,7 @@ from pathlib import Path
 from datasette.app import Datasette
 from parsel import Selector
 
-from audits.catalogue import all_codes
+from audits.site.catalogue import all_codes
 from tests.datasette.conftest import get
 
 

@@ -16,8 +16,8 @@ import pytest
 from datasette.app import Datasette
 from parsel import Selector
 
-from audits.agents import load_registry
-from audits.site import audit_site
+from audits.core.agents import load_registry
+from audits.site.audit import audit_site
 from crawler.storage import iter_site_evidence, open_db
 from results.export import iter_sites
 from results.report import site_report

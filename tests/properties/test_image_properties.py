@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits.images import image_reservations, next_range, read_image_metadata
+from audits.signals.images import image_reservations, next_range, read_image_metadata
 
 FIXTURES = sorted(
     p.read_bytes()

@@ -10,19 +10,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.aipref import parse_content_usage_header, parse_usage_preference
-from audits.aitxt import parse_aitxt
-from audits.botwall import detect_bot_wall
-from audits.content_signal import parse_content_signal
-from audits.http_link import links_with_rel
-from audits.llms_txt import parse_llms_txt
-from audits.robots import parse_robots
-from audits.robots_access import robots_access
-from audits.robots_meta import parse_meta_robots
-from audits.rsl import parse_rsl_document
-from audits.tdmrep import parse_tdmrep_json
-from audits.tdmrep_layers import tdm_from_headers, tdm_from_html
-from audits.x_robots_tag import parse_x_robots_tag
+from audits.core.http_link import links_with_rel
+from audits.signals.aipref import parse_content_usage_header, parse_usage_preference
+from audits.signals.aitxt import parse_aitxt
+from audits.signals.botwall import detect_bot_wall
+from audits.signals.content_signal import parse_content_signal
+from audits.signals.directives.header import parse_x_robots_tag
+from audits.signals.directives.meta import parse_meta_robots
+from audits.signals.llms_txt import parse_llms_txt
+from audits.signals.robots import parse_robots
+from audits.signals.robots.access import robots_access
+from audits.signals.rsl import parse_rsl_document
+from audits.signals.tdmrep import parse_tdmrep_json
+from audits.signals.tdmrep.layers import tdm_from_headers, tdm_from_html
 from tests.properties.strategies import (
     HEADERS,
     JSON_BODIES,

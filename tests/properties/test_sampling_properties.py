@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.renditions import rendition_pairs
-from audits.site_images import page_image_urls
+from audits.signals.images.renditions import rendition_pairs
+from audits.signals.images.site_images import page_image_urls
 from crawler.sampling import image_urls, page_links, rsl_links, sitemap_page_urls
 from tests.properties.strategies import HEADERS, WORD
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audits.agents import load_registry
-from audits.evidence import Fetch, SiteEvidence
-from audits.site import audit_site
-from audits.uses import USES
+from audits.core.agents import load_registry
+from audits.core.evidence import Fetch, SiteEvidence
+from audits.core.uses import USES
+from audits.site.audit import audit_site
 from tests.properties.strategies import HEADERS, JSON_BODIES, STATUSES, html_pages, robots_files
 
 ORIGIN = "https://anna.example"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlite_utils
 
 from crawler.items import FetchRecord, SiteDone
@@ -48,7 +46,6 @@ def store_crawl(db: sqlite_utils.Database, sites: list[tuple[str, str]]) -> int:
                     status=fetch.status,
                     headers=list(fetch.headers),
                     body=fetch.body,
-                    body_sha256=hashlib.sha256(fetch.body or b"").hexdigest(),
                     body_length=len(fetch.body or b""),
                     error_class=fetch.error,
                     fetched_at=FIXED_TIME,

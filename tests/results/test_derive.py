@@ -10,10 +10,10 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from crawler.schema_derived import LATEST_COLUMNS
 from crawler.storage import migrations, open_db
 from optout_cli.main import cli
 from results.derive import AuditError, audit_crawl, resolve_crawl
+from results.schema import LATEST_COLUMNS
 from tests.results.evidence_db import store_crawl
 
 ANNA = "http://anna.example"

@@ -23,14 +23,14 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 from click.testing import CliRunner
 
-from audits.agents import Registry, parse_registry
-from audits.evidence import FetchKind
-from audits.findings import Severity
-from audits.robots import Matched
-from audits.robots_access import AccessState
-from audits.robots_audit import Author
-from audits.site import audit_site
-from audits.uses import USES, Effect, State
+from audits.core.agents import Registry, parse_registry
+from audits.core.evidence import FetchKind
+from audits.core.findings import Severity
+from audits.core.uses import USES, Effect, State
+from audits.signals.robots import Matched
+from audits.signals.robots.access import AccessState
+from audits.signals.robots.audit import Author
+from audits.site.audit import audit_site
 from crawler.seeds import KINDS
 from crawler.storage import finish_crawl, open_db, start_crawl
 from optout_cli.main import cli
@@ -514,6 +514,8 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "missing summary": lambda d: d.pop("summary"),
     "wrong schema version": lambda d: d.update(schema_version="0.9"),
     "extra methodology field": lambda d: d["methodology"].update(generated_at="now"),
+    "verdict without its group": lambda d: _site(d)["robots"]["verdicts"][0].pop("group_lines"),
+    "group line as text": lambda d: _site(d)["robots"]["verdicts"][0].update(group_lines=["1"]),
 }
 
 
@@ -536,6 +538,122 @@ def test_real_sample_web_ndjson_lines_are_valid_sites(sample_db: Path) -> None:
     assert lines
     for line in lines:
         assert schema_errors(json.loads(line), SITE_VALIDATOR) == []
+
+
+# --- The deciding group of each robots.txt verdict (schema 1.2) -----------------------------
+
+
+def _stored_groups(db_path: Path, crawl_id: int) -> dict[tuple[str, str, str], tuple[Any, ...]]:
+    """(matched, group_lines, group_text) per (origin, agent, path), as the Datasette table
+    ``robots_verdicts`` shows them."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT origin, agent, path, matched, group_lines, group_text FROM robots_verdicts"
+            " WHERE crawl_id = ?",
+            [crawl_id],
+        ).fetchall()
+    return {(o, a, p): (m, lines, text) for o, a, p, m, lines, text in rows}
+
+
+def _group_checks(db_path: Path) -> Counter[str]:
+    """Check every exported verdict's group against the derived table; count by ``matched``."""
+    document = export_json(db_path)
+    stored = _stored_groups(db_path, document["methodology"]["crawl"]["id"])
+    seen: Counter[str] = Counter()
+    for site in document["sites"]:
+        for v in site["robots"]["verdicts"]:
+            matched, lines, text = stored.pop((site["origin"], v["agent"], v["path"]))
+            where = (site["origin"], v["agent"], v["path"])
+            assert (v["matched"], v["group_text"]) == (matched, text), where
+            # The table keeps the list as JSON text; the export holds that very list.
+            assert json.dumps(v["group_lines"]) == lines, where
+            if v["matched"] == "none":  # no group applied: nothing to name
+                assert (v["group_lines"], v["group_text"]) == ([], None), where
+            else:
+                assert v["group_lines"] and v["group_text"], where
+                parts = v["group_text"].split(" / ")
+                assert len(parts) == len(v["group_lines"]), where
+                if v["matched"] == "wildcard":
+                    assert "*" in parts, where
+                else:
+                    assert v["agent"].casefold() in v["group_text"].casefold(), where
+            seen[v["matched"]] += 1
+    # Only sites without a parsed robots.txt have table rows and no exported verdicts.
+    assert {(m, lines) for m, lines, _ in stored.values()} <= {("no-file", None), ("unknown", None)}
+    return seen
+
+
+def test_every_exported_verdict_names_the_group_the_derived_table_holds(fixed_db: Path) -> None:
+    seen = _group_checks(fixed_db)
+    assert seen["explicit"] and seen["wildcard"] and seen["none"], seen
+
+
+def test_every_verdict_of_the_sample_web_names_the_group_the_derived_table_holds(
+    sample_db: Path,
+) -> None:
+    seen = _group_checks(sample_db)
+    assert seen["explicit"] and seen["wildcard"] and seen["none"], seen
+
+
+def _verdict(site: dict[str, Any], agent: str, path: str = "/") -> dict[str, Any]:
+    return next(v for v in site["robots"]["verdicts"] if (v["agent"], v["path"]) == (agent, path))
+
+
+def test_group_lines_point_at_the_user_agent_lines_of_the_robots_txt(fixed_db: Path) -> None:
+    sites = {s["origin"]: s for s in export_json(fixed_db)["sites"]}
+    checked = 0
+    for case, _ in CASES:
+        evidence = load_site(case)
+        robots = evidence.first("robots")
+        verdicts = sites[evidence.origin]["robots"]["verdicts"]
+        if robots is None or robots.body is None or not verdicts:
+            continue
+        lines = robots.body.decode("utf-8").splitlines()
+        for v in verdicts:
+            values = v["group_text"].split(" / ") if v["group_text"] else []
+            for number, value in zip(v["group_lines"], values, strict=True):
+                field, _, written = lines[number - 1].partition(":")
+                assert field.strip().casefold() == "user-agent", (case, v)
+                assert written.strip().startswith(value), (case, v)
+            checked += 1
+    assert checked > 100
+
+
+def test_agents_decided_by_their_own_group_by_star_and_by_none_in_the_golden_export() -> None:
+    document = json.loads((GOLDEN / "export.json").read_text(encoding="utf-8"))
+    sites = {s["origin"]: s for s in document["sites"]}
+    legacy = sites["https://legacy-only.example"]
+    own = _verdict(legacy, "anthropic-ai")
+    assert (own["matched"], own["group_text"], own["group_lines"]) == (
+        "explicit",
+        "anthropic-ai",
+        [1],
+    )
+    star = _verdict(sites["https://blanket-block.example"], "GPTBot")
+    assert (star["matched"], star["group_text"], star["group_lines"]) == ("wildcard", "*", [1])
+    nobody = _verdict(legacy, "GPTBot")
+    assert (nobody["matched"], nobody["group_text"], nobody["group_lines"]) == ("none", None, [])
+
+
+def test_a_report_stored_with_inline_verdicts_gets_the_groups_from_the_table(
+    fixed_db: Path, tmp_path: Path
+) -> None:
+    """Reports stored before the compact verdict table held their verdicts without groups."""
+    old = tmp_path / "inline.db"
+    old.write_bytes(fixed_db.read_bytes())
+    expected = export_json(fixed_db)["sites"]
+    with sqlite3.connect(old) as conn:
+        for site in expected:
+            verdicts = [
+                {k: v for k, v in verdict.items() if k not in ("group_lines", "group_text")}
+                for verdict in site["robots"]["verdicts"]
+            ]
+            report = {**site, "robots": {**site["robots"], "verdicts": verdicts}}
+            conn.execute(
+                "UPDATE site_summary SET report = ? WHERE origin = ?",
+                [json.dumps(report), site["origin"]],
+            )
+    assert export_json(old)["sites"] == expected
 
 
 # --- Platforms, images and builders (schema 1.1) -------------------------------------------

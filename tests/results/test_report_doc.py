@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from parsel import Selector
 
-from audits.uses import USES
+from audits.core.uses import USES
 from crawler.browser import CHROMIUM_FLAGS, find_chromium
 from crawler.storage import open_db
 from optout_cli.main import cli

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawler.schema_derived import AGENT_COUNTS, SCHEMA_SCALE
 from crawler.storage import open_db
 from results.robots_rows import WILDCARD, compact, expand, full_report, stored_report
+from results.schema import AGENT_COUNTS, SCHEMA_SCALE
 
 AGENTS = ("GPTBot", "CCBot", "Googlebot", "ClaudeBot")
 PATHS = ("/", "/art/a.html")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from audits.catalogue import all_codes
+from audits.site.catalogue import all_codes
 from sampleweb import SampleWeb, SiteError, load_sites, start_server
 from sampleweb.make_images import DATA_MINING, referenced_images
 from sampleweb.seeds import write_seeds

@@ -1,0 +1,50 @@
+"""One package per opt-out signal, and the registry the site audit runs them from.
+
+Each package parses its own evidence (a tiny public surface, private ``_`` helpers) and
+exposes its face to the audit in ``signal.py``: a :class:`audits.core.signal.Signal` that
+says which fetch kinds it reads, which finding codes it declares, which other readings it
+needs, and what it contributes per use. Signals carried inside another's evidence have their
+face beside the reading they use: the lines of robots.txt in ``robots/signal.py``, the
+page-carried signals (directives, Content-Usage header, TDMRep layers) in
+``pages/signal.py``; their parsers stay in their own packages.
+
+``SIGNALS`` is the audit's order: readings are made, findings reported and contributions
+collected in this order, so a verdict lists its mechanisms in it too. A signal that needs
+another's reading to *read* comes after it. Adding a signal: docs/adding-a-signal.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from audits.core.signal import Signal
+from audits.signals.aitxt.signal import AITXT
+from audits.signals.botwall.signal import BOT_WALLS
+from audits.signals.builders.signal import BUILDERS
+from audits.signals.images.signal import IMAGES
+from audits.signals.llms_txt.signal import LLMS_TXT
+from audits.signals.pages.signal import CONTENT_USAGE_HEADER, DIRECTIVES, PAGES, TDMREP
+from audits.signals.robots.signal import (
+    AI_TRAINING_LINES,
+    CONTENT_SIGNAL,
+    CONTENT_USAGE_LINES,
+    ROBOTS,
+)
+from audits.signals.rsl.signal import RSL
+
+SIGNALS: tuple[Signal[Any], ...] = (
+    BOT_WALLS,  # declares the wall codes; each reader below reports the wall it met
+    ROBOTS,  # robots.txt: access, parse, per-agent verdicts
+    CONTENT_SIGNAL,  # Content-Signal lines (in ROBOTS's reading)
+    CONTENT_USAGE_LINES,  # aipref Content-Usage lines (in ROBOTS's reading)
+    AI_TRAINING_LINES,  # draft DisallowAITraining lines (in ROBOTS's reading)
+    AITXT,  # /ai.txt
+    TDMREP,  # tdmrep.json, layered with each page's TDM headers and meta (PAGES)
+    LLMS_TXT,  # /llms.txt: findings only
+    PAGES,  # every sampled page and image, read once for the page-level signals
+    DIRECTIVES,  # noai, noimageai, noarchive, noindex (PAGES)
+    CONTENT_USAGE_HEADER,  # aipref Content-Usage header (PAGES)
+    RSL,  # RSL licence documents
+    IMAGES,  # embedded image metadata
+    BUILDERS,  # the site builder and its AI toggle (ROBOTS, PAGES)
+)
