@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TextIO, cast, get_args
-from urllib.parse import urlsplit
 from urllib.request import pathname2url
 
 import sqlite_utils
@@ -34,6 +33,7 @@ from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
 from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
+from results.site_lookup import site_candidates
 
 SCHEMA_VERSION: Final = "1.2"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
@@ -125,12 +125,9 @@ class Selection:
 
 
 def site_origins(value: str) -> tuple[str, ...]:
-    """The origins a ``--site`` value may mean: with its scheme, or http and https without."""
-    text = value.strip().lower()
-    parts = urlsplit(text if "://" in text else f"//{text}")
-    host = parts.netloc or parts.path.split("/")[0]
-    schemes = (parts.scheme,) if parts.scheme else ("http", "https")
-    return tuple(f"{scheme}://{host}" for scheme in schemes)
+    """The origins a ``--site`` value may mean, read as every typed site is
+    (results/site_lookup.py): any address on the site, any case, either scheme."""
+    return site_candidates(value)
 
 
 def open_export_db(path: str | Path, crawl: str | int | None) -> tuple[sqlite_utils.Database, int]:

@@ -390,6 +390,19 @@ def test_site_filter_takes_a_full_origin_with_its_scheme(fixed_db: Path) -> None
     assert _selected(document) == {"https://legacy-only.example"}
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "HTTPS://Legacy-Only.Example",
+        "https://legacy-only.example/gallery/1?x=1",
+        "http://legacy-only.example",  # only the https origin exists: the scheme gives way
+        "legacy-only.example:443",
+    ],
+)
+def test_site_filter_finds_the_site_however_it_is_typed(fixed_db: Path, typed: str) -> None:
+    assert _selected(export_json(fixed_db, "--site", typed)) == {"https://legacy-only.example"}
+
+
 def test_filters_of_different_options_must_all_hold(fixed_db: Path) -> None:
     document = export_json(fixed_db, "--kind", "blog", "--country", "FR")
     assert _selected(document) == {"https://signals-conflict.example"}
