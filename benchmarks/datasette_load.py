@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate_db import generate  # noqa: E402
 from crawler.storage import open_db  # noqa: E402
-from optout_cli.serve_cmd import check_servable, datasette_args  # noqa: E402
+from results.serve import check_servable, datasette_args  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS = ROOT / "benchmarks" / "results"

@@ -4,7 +4,7 @@ them. Every ``OPTOUT_*`` setting can be given with ``-s NAME=value``."""
 from __future__ import annotations
 
 from audits import TOOL_VERSION
-from crawler.browser import CHROMIUM_FLAGS, find_chromium
+from crawler.browser import chromium_launch_options
 
 BOT_NAME = "optout-audit"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -127,10 +127,6 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 OPTOUT_RENDER_SEEDS = None
 """Whether any seed has render=true; None makes the spider read the seed file to find out."""
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": find_chromium(),
-    "headless": True,
-    "args": CHROMIUM_FLAGS,
-}
+PLAYWRIGHT_LAUNCH_OPTIONS = chromium_launch_options()
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4

@@ -6,7 +6,6 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from urllib.request import pathname2url
 
 import click
 from rich import box
@@ -14,76 +13,25 @@ from rich.table import Table
 from rich.text import Text
 
 from audits.core.uses import USES
-from crawler.storage import StorageError, refuse_foreign_db
 from optout_cli.console import make_console
 from optout_cli.options import db_option, json_option
-from results.completeness import unfinished_reason
+from results.change_query import (
+    BadSite,
+    ChangeQueryError,
+    crawls_to_show,
+    open_read_only,
+    stored_sites,
+)
 from results.history import (
     AgentGroup,
     Change,
     ChangeFilter,
     FetchRef,
-    audited_crawls_since,
     fold_agent_changes,
-    is_audited,
-    latest_audited_crawl,
     list_changes,
 )
-from results.site_lookup import UnknownSite, resolve_site
 
 _NAMES_SHOWN = 6
-
-
-def open_read_only(path: Path) -> sqlite3.Connection:
-    """The evidence database, read-only; ClickException when it is not one."""
-    try:
-        refuse_foreign_db(path)
-        conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except StorageError as err:
-        raise click.ClickException(str(err)) from err
-    except sqlite3.DatabaseError as err:
-        raise click.ClickException(f"{path}: not a readable SQLite database ({err})") from err
-    if not {"changes", "audits", "crawls"} <= tables:
-        conn.close()
-        raise click.ClickException(
-            f"{path}: no audited crawls in it (run `optout crawl` or `optout audit` first)"
-        )
-    return conn
-
-
-def crawls_to_show(
-    conn: sqlite3.Connection, crawl: int | None, since: datetime | None
-) -> list[int]:
-    """The audited crawls whose changes are asked for; ClickException when there are none."""
-    if since is not None:
-        return audited_crawls_since(conn, since.date())
-    if crawl is not None:
-        if (unfinished := unfinished_reason(conn, crawl)) is not None:
-            raise click.ClickException(unfinished)
-        if not is_audited(conn, crawl):
-            raise click.ClickException(
-                f"crawl {crawl} has not been audited (or does not exist): "
-                f"run `optout audit --crawl {crawl}` first"
-            )
-        return [crawl]
-    latest = latest_audited_crawl(conn)
-    if latest is None:
-        raise click.ClickException("no crawl has been audited yet: run `optout audit` first")
-    return [latest]
-
-
-def stored_sites(conn: sqlite3.Connection, typed: tuple[str, ...]) -> tuple[str, ...]:
-    """Each ``--site`` as the origin stored in the database (any address on it, any case)."""
-    origins = []
-    for text in typed:
-        try:
-            origins.append(resolve_site(conn, text))
-        except UnknownSite as err:
-            raise click.ClickException(str(err)) from None
-        except ValueError as err:
-            raise click.BadParameter(f"{text!r} {err}", param_hint="--site") from None
-    return tuple(origins)
 
 
 def _count(n: int, word: str) -> str:
@@ -217,11 +165,18 @@ def changes(
     """
     if since is not None and crawl is not None:
         raise click.UsageError("give either --since or --crawl, not both")
-    conn = open_read_only(db_path)
+    try:
+        conn = open_read_only(db_path)
+    except ChangeQueryError as err:
+        raise click.ClickException(str(err)) from err
     try:
         crawl_ids = crawls_to_show(conn, crawl, since)
         selection = ChangeFilter(stored_sites(conn, sites), kinds, platforms, uses)
         found = list_changes(conn, crawl_ids, selection)
+    except BadSite as err:
+        raise click.BadParameter(str(err), param_hint="--site") from err
+    except ChangeQueryError as err:
+        raise click.ClickException(str(err)) from err
     except sqlite3.DatabaseError as err:
         raise click.ClickException(f"{db_path}: cannot be read ({err})") from err
     finally:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -18,12 +17,13 @@ from rich.console import Console
 
 import sampleweb
 from crawler.run import count_seeds
-from crawler.storage import StorageError, done_origins, open_db, refuse_foreign_db
+from crawler.storage import StorageError, refuse_foreign_db
 from crawler.words import counted
 from optout_cli.audit_cmd import run_audit
 from optout_cli.console import make_console
 from optout_cli.options import db_option
-from optout_cli.serve_cmd import port_in_use
+from results.crawl_summary import CrawlSummary, latest_crawl_status, summarise_crawl
+from results.serve import port_in_use
 from sampleweb.server import HOST, SampleWeb, start_server
 
 SAMPLE_SEEDS = Path(sampleweb.__file__).resolve().parent / "seeds.csv"
@@ -36,18 +36,6 @@ FAST_SETTINGS = {
 }
 _RUN_CLI = "from optout_cli.main import cli; cli(prog_name='optout')"
 _GRACE_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class DemoSummary:
-    """What the demo crawl found, for the closing lines."""
-
-    crawl_id: int
-    sites: int
-    done: int
-    """Sites the crawl marked done: only those are audited (a site it gave up on is not)."""
-    train: dict[str, int]
-    broken: int
 
 
 def replace_db(path: Path, console: Console) -> None:
@@ -89,41 +77,11 @@ def run_child(command: list[str]) -> int:
         raise
 
 
-def crawl_status(db_path: Path) -> str | None:
-    """The status of the latest crawl in ``db_path`` (finished, interrupted, …)."""
-    db = open_db(db_path)
-    try:
-        row = db.execute("SELECT status FROM crawls ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
-    return row[0] if row else None
-
-
-def summarise(db_path: Path) -> DemoSummary:
-    """Sites finished and their AI-training verdicts in the latest crawl of ``db_path``."""
-    db = open_db(db_path)
-    try:
-        crawl_id = db.execute("SELECT MAX(crawl_id) FROM site_summary").fetchone()[0] or 0
-        train = dict(
-            db.execute(
-                "SELECT train, COUNT(*) FROM site_summary WHERE crawl_id = ? GROUP BY train",
-                [crawl_id],
-            ).fetchall()
-        )
-        broken = db.execute(
-            "SELECT COUNT(*) FROM site_summary WHERE crawl_id = ? AND errors > 0", [crawl_id]
-        ).fetchone()[0]
-        done = len(done_origins(db, crawl_id))
-    finally:
-        db.close()
-    return DemoSummary(crawl_id, sum(train.values()), done, train, broken)
-
-
 def _share(n: int, total: int) -> str:
     return f"{n} ({n / total:.0%})" if total else str(n)
 
 
-def print_summary(console: Console, summary: DemoSummary, db_path: Path, expected: int) -> None:
+def print_summary(console: Console, summary: CrawlSummary, db_path: Path, expected: int) -> None:
     """Where the database is, and the headline numbers."""
     sites, train = summary.sites, summary.train
     console.print(f"\nDemo database: {db_path.resolve()} (crawl {summary.crawl_id})")
@@ -143,7 +101,7 @@ def print_summary(console: Console, summary: DemoSummary, db_path: Path, expecte
 
 def _serve(console: Console, db_path: Path, port: int, web: SampleWeb) -> None:
     # Imported here: Datasette loads only when serving (and --no-serve runs without it).
-    from optout_cli.serve_cmd import ServeError, serve_datasette
+    from results.serve import ServeError, serve_datasette
 
     console.print(
         f"\nBrowse the results at http://{HOST}:{port}/ (Ctrl-C stops the demo).\n"
@@ -194,14 +152,14 @@ def demo(ctx: click.Context, db_path: Path, port: int, no_serve: bool) -> None:
         )
         code = run_child(crawl_command(SAMPLE_SEEDS, db_path, web.proxy_url))
         try:
-            if crawl_status(db_path) == "interrupted":  # the crawl alone was signalled
+            if latest_crawl_status(db_path) == "interrupted":  # the crawl alone was signalled
                 # Never audited: a crawl that did not finish publishes nothing.
                 console.print("\nThe crawl was stopped before it finished: demo stopped.")
                 ctx.exit(130)
             if code != 0:
                 raise click.ClickException(f"the crawl failed (exit code {code}); see above")
             run_audit(db_path, "latest")
-            summary = summarise(db_path)
+            summary = summarise_crawl(db_path)
         except StorageError as err:
             raise click.ClickException(str(err)) from err
         print_summary(out, summary, db_path, expected)

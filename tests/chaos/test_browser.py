@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from crawler.browser import CHROMIUM_FLAGS, find_chromium
+from crawler.browser import chromium_launch_options, find_chromium
 from tests.chaos.conftest import Chaos, datasette_pages
 from tests.datasette.conftest import get, make_datasette
 from tests.datasette.server import optout_serve
@@ -41,7 +41,7 @@ def visit(server: str, planted_pages: list[str]) -> Iterator[Visit]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(**chromium_launch_options())
         visit = Visit(browser, server)
         visit.context.add_init_script(TRAP)
         yield visit

@@ -22,8 +22,8 @@ from datasette.app import Datasette
 from audits import INTERPRETER_VERSION
 from crawler.items import FetchRecord, SiteDone
 from crawler.storage import FetchWriter, finish_crawl, now_iso, open_db, start_crawl
-from optout_cli.serve_cmd import datasette_dir
 from results.derive import audit_crawl
+from results.serve import datasette_dir
 from tests.crawler.conftest import SAMPLE_SEEDS, run_crawl, sample_web  # noqa: F401
 
 EDITED_ORIGIN = "http://artist-anna.example"

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from crawler.browser import CHROMIUM_FLAGS, find_chromium
+from crawler.browser import chromium_launch_options, find_chromium
 from tests.conftest import ROOT
 from tests.datasette.conftest import DB_NAME, EDITED_ORIGIN, sql_value
 from tests.datasette.server import optout_serve
@@ -36,7 +36,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(**chromium_launch_options())
         yield browser
         browser.close()
 

@@ -49,7 +49,7 @@ def test_site_page_shows_planted_text_literally(ds: Datasette) -> None:
 
 
 def test_templates_never_mark_values_safe() -> None:
-    from optout_cli.serve_cmd import datasette_dir
+    from results.serve import datasette_dir
 
     for template in (datasette_dir() / "templates").glob("*.html"):
         assert "|safe" not in template.read_text(encoding="utf-8").replace(" ", ""), template

@@ -13,8 +13,8 @@ from parsel import Selector
 
 from crawler.storage import open_db
 from optout_cli.main import cli
-from optout_cli.serve_cmd import check_servable, datasette_args, datasette_dir
 from results.derive import audit_crawl
+from results.serve import check_servable, datasette_args, datasette_dir
 from tests.datasette.conftest import get, make_datasette
 from tests.datasette.server import answers, optout_serve
 from tests.results.evidence_db import store_crawl

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from parsel import Selector
 
 from audits.core.uses import USES
-from crawler.browser import CHROMIUM_FLAGS, find_chromium
+from crawler.browser import chromium_launch_options, find_chromium
 from crawler.storage import open_db
 from optout_cli.main import cli
 from results.derive import audit_crawl
@@ -360,7 +360,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(**chromium_launch_options())
         yield browser
         browser.close()
 
