@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from audits.core.uses import USES
+from crawler.words import counted
 from optout_cli.console import make_console
 from optout_cli.options import db_option, json_option
 from results.change_query import (
@@ -32,10 +33,6 @@ from results.history import (
 )
 
 _NAMES_SHOWN = 6
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _day(value: str | None) -> str:
@@ -72,7 +69,7 @@ def scope_words(crawl_ids: list[int], since: datetime | None) -> str:
     """Which crawls, in words: 'crawl 3', or 'the 2 audited crawls since 2026-01-01'."""
     if since is None:
         return f"crawl {crawl_ids[0]}"
-    return f"the {_count(len(crawl_ids), 'audited crawl')} since {since.date().isoformat()}"
+    return f"the {counted(len(crawl_ids), 'audited crawl')} since {since.date().isoformat()}"
 
 
 def print_table(changes: list[Change], which: str) -> None:
@@ -84,7 +81,7 @@ def print_table(changes: list[Change], which: str) -> None:
         return
     sites = len({c.origin for c in changes})
     table = Table(
-        title=f"{_count(len(changes), 'change')} on {_count(sites, 'site')} found by {which}",
+        title=f"{counted(len(changes), 'change')} on {counted(sites, 'site')} found by {which}",
         box=box.SIMPLE,
         title_justify="left",
     )
