@@ -66,6 +66,19 @@ def crawl_option(help: str = "Which crawl: its id, or 'latest'.") -> Callable[[F
     return click.option("--crawl", default="latest", show_default=True, help=help)
 
 
+def audited_crawl_options() -> Callable[[F], F]:
+    """``--db`` (an audited database that must exist) and ``--crawl``: what a command that
+    publishes one audited crawl (export, report) reads."""
+
+    def decorate(command: F) -> F:
+        audited_db = db_option(
+            "The SQLite file a crawl wrote and `optout audit` derived.", must_exist=True
+        )
+        return audited_db(crawl_option()(command))
+
+    return decorate
+
+
 def json_option(help: str) -> Callable[[F], F]:
     """``--json``, passed as ``as_json``: machine-readable output instead of the text."""
     return click.option("--json", "as_json", is_flag=True, help=help)

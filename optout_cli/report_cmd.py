@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from crawler.words import counted
-from optout_cli.options import crawl_option, db_option, output_option
+from optout_cli.options import audited_crawl_options, output_option
 from optout_cli.output import describe, is_stdout, open_output, write_errors_reported
 from results.export import ExportError, open_export_db
 from results.report_doc import FORMATS, ReportError, format_for, write_report
@@ -16,8 +16,7 @@ _NAMES = {"html": "HTML", "markdown": "Markdown"}
 
 
 @click.command("report")
-@db_option("The SQLite file a crawl wrote and `optout audit` derived.", must_exist=True)
-@crawl_option()
+@audited_crawl_options()
 @click.option(
     "--format",
     "fmt",

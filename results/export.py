@@ -33,6 +33,7 @@ from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
 from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
+from results.schema import SITE_HEADLINE, SITE_TALLIES
 from results.site_lookup import site_candidates
 
 SCHEMA_VERSION: Final = "1.2"
@@ -47,22 +48,8 @@ SITE_KEYS: Final = frozenset(
 )
 _ADDED_IN_1_1: Final = ("images", "builder")
 CSV_COLUMNS: Final = (
-    "origin",
-    "name",
-    "kind",
-    "platform",
-    "country",
-    "train",
-    "ai_use",
-    "search",
-    "tdm",
-    "train_mechanisms",
-    "training_agents_blocked",
-    "training_agents_total",
-    "errors",
-    "warnings",
-    "conflicts",
-    "summary",
+    *SITE_HEADLINE,
+    *SITE_TALLIES,
     "robots_state",
     "authorship",
     "builder",

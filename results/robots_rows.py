@@ -24,18 +24,7 @@ WILDCARD: Final = "*"
 TABLE: Final = "robots_verdict_rows"
 OUTCOME: Final = ROBOTS_OUTCOME_COLUMNS
 
-_REPORT_KEYS: Final = (
-    "agent",
-    "path",
-    "allowed",
-    "matched",
-    "group_lines",
-    "group_text",
-    "rule_line",
-    "rule_text",
-    "protego_allowed",
-    "google_allowed",
-)
+_REPORT_KEYS: Final = ("agent", "path", *(c for c in OUTCOME if c != "fetch_id"))
 _BOOLEANS: Final = frozenset({"allowed", "protego_allowed", "google_allowed"})
 
 

@@ -280,8 +280,7 @@ CRAWL_COUNTS: Final = (AGENT_COUNTS, FINDING_COUNTS)
 
 # site_summary's columns but the report (about 5 KB of JSON per site; the per-site page reads it
 # from site_summary), in site_summary's order.
-LATEST_COLUMNS: Final = (
-    "crawl_id",
+SITE_HEADLINE: Final = (
     "origin",
     "name",
     "kind",
@@ -292,14 +291,24 @@ LATEST_COLUMNS: Final = (
     "search",
     "tdm",
     "train_mechanisms",
-    "robots_state",
-    "authorship",
+)
+"""Who the site is and its verdict per use: the first columns of ``latest_sites`` and of the
+CSV export alike (``results.export``), so that both read the same way."""
+SITE_TALLIES: Final = (
     "training_agents_blocked",
     "training_agents_total",
     "errors",
     "warnings",
     "conflicts",
     "summary",
+)
+"""The counts and the one-line summary that follow the verdicts in both tables."""
+LATEST_COLUMNS: Final = (
+    "crawl_id",
+    *SITE_HEADLINE,
+    "robots_state",
+    "authorship",
+    *SITE_TALLIES,
     "builder",
     "builder_name",
     "builder_how",

@@ -6,19 +6,12 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
+from crawler.seeds import FIELDS
 from sampleweb.sites import Site
 
-COLUMNS = (
-    "origin",
-    "name",
-    "kind",
-    "platform",
-    "country",
-    "tags",
-    "render",
-    "profile_pattern",
-    "artwork_pattern",
-)
+COLUMNS = tuple(field for field in FIELDS if field != "domain")
+"""The seed CSV columns the sample web writes: every seed field but ``domain`` (the origin
+says it)."""
 
 
 def seed_row(site: Site) -> dict[str, str]:

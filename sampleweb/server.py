@@ -18,12 +18,12 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from email.utils import formatdate
 from functools import lru_cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -75,7 +75,7 @@ class SampleWebServer(ThreadingHTTPServer):
         log.exception("error while serving %s", client_address)
 
 
-class SampleWeb:
+class SampleWeb(AbstractContextManager["SampleWeb"]):
     """A running sample web: ``proxy_url`` is what a client sets as its HTTP proxy."""
 
     def __init__(self, server: SampleWebServer, thread: threading.Thread) -> None:
@@ -119,15 +119,7 @@ class SampleWeb:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> SampleWeb:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 

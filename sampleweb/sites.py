@@ -16,26 +16,14 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
+from crawler.seeds import KINDS
+
 SITES_DIR = Path(__file__).resolve().parent / "sites"
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
 """The hostile web: sites that break every rule, kept out of the sample seeds and the demo."""
 VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
 """Each sub-folder is a variant: site folders that replace the same hosts while active."""
 
-KINDS = (
-    "platform",
-    "creator-site",
-    "portfolio-builder",
-    "site-builder",
-    "stock-agency",
-    "marketplace",
-    "community",
-    "social",
-    "blog",
-    "print-on-demand",
-    "other",
-)
-"""What a site is: the seed kinds the crawler's seed reader accepts (``crawler/seeds.py``)."""
 
 SIGNAL_NAMES: dict[str, str] = {
     "noai-meta": "<meta name=robots content=noai, noimageai> on the pages",

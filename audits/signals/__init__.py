@@ -21,6 +21,7 @@ from audits.core.signal import Signal
 from audits.signals.aitxt.signal import AITXT
 from audits.signals.botwall.signal import BOT_WALLS
 from audits.signals.builders.signal import BUILDERS
+from audits.signals.http_equiv.signal import HTTP_EQUIV
 from audits.signals.images.signal import IMAGES
 from audits.signals.llms_txt.signal import LLMS_TXT
 from audits.signals.pages.signal import CONTENT_USAGE_HEADER, DIRECTIVES, PAGES, TDMREP
@@ -44,6 +45,7 @@ SIGNALS: tuple[Signal[Any], ...] = (
     PAGES,  # every sampled page and image, read once for the page-level signals
     DIRECTIVES,  # noai, noimageai, noarchive, noindex (PAGES)
     CONTENT_USAGE_HEADER,  # aipref Content-Usage header (PAGES)
+    HTTP_EQUIV,  # opt-out headers written as <meta http-equiv>: findings only
     RSL,  # RSL licence documents
     IMAGES,  # embedded image metadata
     BUILDERS,  # the site builder and its AI toggle (ROBOTS, PAGES)

@@ -7,7 +7,7 @@ become markup, and only after the text is escaped.
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
@@ -77,7 +77,7 @@ async def findings_page(datasette: Any, request: Any) -> Response:
     html = await datasette.render_template(
         "findings.html", {"intro": intro, "groups": groups}, request=request
     )
-    return Response.html(html)
+    return cast(Response, Response.html(html))
 
 
 @hookimpl

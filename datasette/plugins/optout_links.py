@@ -24,7 +24,7 @@ _CODE_TABLES = frozenset({None, "findings"})
 
 def site_page_url(datasette: Any, origin: str) -> str:
     """The per-site page of one origin."""
-    return datasette.urls.path("/-/site?origin=" + quote(origin, safe=""))
+    return str(datasette.urls.path("/-/site?origin=" + quote(origin, safe="")))
 
 
 def _origin_link(datasette: Any, value: Any) -> Markup | None:

@@ -7,7 +7,7 @@ text is only ever shown escaped.
 """
 
 import json
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from datasette.utils.asgi import Response
@@ -60,7 +60,7 @@ async def platforms_page(datasette: Any, request: Any) -> Response:
     context: dict[str, Any] = {"database": name, "platforms": [], "crawl": None}
     if name is None:
         html = await datasette.render_template("platforms.html", context, request=request)
-        return Response.html(html, status=404)
+        return cast(Response, Response.html(html, status=404))
     db = datasette.get_database(name)
     asked = request.args.get("crawl", "").strip()
     if asked.isdigit():
@@ -76,7 +76,7 @@ async def platforms_page(datasette: Any, request: Any) -> Response:
         strip_query_href=datasette.urls.query(name, "platforms_that_strip_metadata"),
     )
     html = await datasette.render_template("platforms.html", context, request=request)
-    return Response.html(html)
+    return cast(Response, Response.html(html))
 
 
 @hookimpl

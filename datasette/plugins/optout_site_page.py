@@ -5,7 +5,7 @@ give), so the page cannot disagree with them. Everything from the crawled site i
 escaped text; URLs of the site are text, and evidence links point at stored fetch rows.
 """
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from datasette.utils import tilde_encode
@@ -208,14 +208,14 @@ async def site_page(datasette: Any, request: Any) -> Response:
     if name is None or not origin:
         status = 404 if name is None else 200
         html = await datasette.render_template("site.html", context, request=request)
-        return Response.html(html, status=status)
+        return cast(Response, Response.html(html, status=status))
     db = datasette.get_database(name)
     stored, lookup_error, suggestions = await _resolve(db, origin)
     row = None if stored is None else await _find(db, stored, crawl)
     if row is None:
         missing = {"not_found": True, "lookup_error": lookup_error, "suggestions": suggestions}
         html = await datasette.render_template("site.html", {**context, **missing}, request=request)
-        return Response.html(html, status=404)
+        return cast(Response, Response.html(html, status=404))
     saved = load_report(row["report"])
     report = await db.execute_fn(lambda conn: full_report(conn, row["crawl_id"], saved))
     crawls = [
@@ -264,7 +264,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         + f"&crawl={row['crawl_id']}",
     )
     html = await datasette.render_template("site.html", context, request=request)
-    return Response.html(html)
+    return cast(Response, Response.html(html))
 
 
 @hookimpl

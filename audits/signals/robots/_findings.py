@@ -31,15 +31,7 @@ CODES: dict[str, Severity] = {
 def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
     """Every problem in how the file is written, at most ``MAX_FINDINGS_PER_CODE`` per code."""
     log = FindingLog(CODES)
-
-    def add(
-        code: str,
-        message: str,
-        line: int | None = None,
-        evidence: str | None = None,
-        agent: str | None = None,
-    ) -> None:
-        log.add(code, message, line=line, evidence=evidence, agent=agent)
+    add = log.add
 
     if binary:
         add(
@@ -69,16 +61,16 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                 "This Content-Signal line comes before "
                 "any User-agent line, so it belongs to no group and readers that attach it to "
                 "a group ignore it. Put it under 'User-agent: *'.",
-                orphan.number,
-                orphan.text,
+                line=orphan.number,
+                evidence=orphan.text,
             )
         else:
             add(
                 "robots-rule-outside-group",
                 "This rule comes before any User-agent line; "
                 "crawlers ignore it (RFC 9309 §2.2.1). Add a User-agent line above it.",
-                orphan.number,
-                orphan.text,
+                line=orphan.number,
+                evidence=orphan.text,
             )
     for group in robots.groups:
         for agent in group.agents:
@@ -88,9 +80,9 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                     "robots-invalid-token",
                     f"'{agent.raw}' is not a valid product token "
                     f"(only letters, '-' and '_'); RFC 9309 readers match it as '{matched}'.",
-                    agent.line,
-                    agent.raw,
-                    agent.raw,
+                    line=agent.line,
+                    evidence=agent.raw,
+                    agent=agent.raw,
                 )
         for rule in (*group.rules, *group.ai_training):
             raw = rule.pattern.raw
@@ -99,8 +91,8 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                     "robots-pattern-without-slash",
                     f"The path '{raw}' does not start with "
                     "'/' or '*', so it matches no URL. Write it as a path, e.g. '/images/'.",
-                    rule.line,
-                    rule.text,
+                    line=rule.line,
+                    evidence=rule.text,
                 )
         if len(group.content_signals) > 1:
             second = group.content_signals[1]
@@ -108,8 +100,8 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                 "robots-content-signal-repeated",
                 "This group has several Content-Signal "
                 "lines; readers may take only one. Combine them into one line.",
-                second.line,
-                second.text,
+                line=second.line,
+                evidence=second.text,
             )
     return log.frozen()
 
@@ -119,32 +111,32 @@ def _line_level(line: Line, add: Callable[..., None]) -> None:
         add(
             "robots-line-too-long",
             "This line is longer than Google's parser reads (about 16 KiB); its end is ignored.",
-            line.number,
-            line.text,
+            line=line.number,
+            evidence=line.text,
         )
     if line.missing_colon:
         add(
             "robots-missing-colon",
             f"'{line.raw_key}' has no colon. Google and Protego accept "
             "it, other readers may not: write 'Key: value'.",
-            line.number,
-            line.text,
+            line=line.number,
+            evidence=line.text,
         )
     if line.misspelt_key and line.key not in ("disallow-ai-training", "allow-ai-training"):
         add(
             "robots-misspelt-key",
             f"'{line.raw_key}' is a misspelling of '{line.key}'. "
             "Google and Protego accept it, strict RFC 9309 readers do not.",
-            line.number,
-            line.text,
+            line=line.number,
+            evidence=line.text,
         )
     if line.prefix_key_of is not None:
         add(
             "robots-prefix-key",
             f"'{line.raw_key}' is not a robots.txt key, but Google's "
             f"parser reads it as '{line.prefix_key_of}' because it starts with that word.",
-            line.number,
-            line.text,
+            line=line.number,
+            evidence=line.text,
         )
     if line.key in ("disallow-ai-training", "allow-ai-training"):
         kind = "Disallow" if line.key == "disallow-ai-training" else "Allow"
@@ -154,6 +146,6 @@ def _line_level(line: Line, add: Callable[..., None]) -> None:
             f"(draft-canel-robots-ai-control). Google's parser reads it as '{kind}:', so it "
             f"{'blocks' if kind == 'Disallow' else 'opens'} crawling for every agent of this "
             "group, not only AI training; Protego ignores it.",
-            line.number,
-            line.text,
+            line=line.number,
+            evidence=line.text,
         )
