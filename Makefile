@@ -81,10 +81,12 @@ bench-robots: $(STAMP)
 	$(BIN)/python benchmarks/robots_corpus.py
 
 # Crawl and audit of N synthetic sites served by nginx, beside a bare Scrapy spider fetching
-# the same URLs. Report: benchmarks/results/crawl.{md,json}.
+# the same URLs, and the same crawl in probe mode (CRAWL_PROBE_AGENTS; empty leaves it out).
+# Report: benchmarks/results/crawl.{md,json}.
 CRAWL_SIZES ?= 1000,10000
+CRAWL_PROBE_AGENTS ?= default
 bench-crawl: $(STAMP) nginx
-	$(BIN)/python benchmarks/crawl_bench.py --sizes $(CRAWL_SIZES)
+	$(BIN)/python benchmarks/crawl_bench.py --sizes $(CRAWL_SIZES) --probe-agents '$(CRAWL_PROBE_AGENTS)'
 
 # One Redis worker against two on the same synthetic web. Report: results/workers.{md,json}.
 bench-workers: setup nginx

@@ -3,13 +3,17 @@
 For each size N it runs, one after the other on the same nginx server:
 1. ``optout crawl`` of N synthetic sites (seeds streamed from a CSV);
 2. the bare spider (``bare_spider.py``) over exactly the URLs that crawl fetched;
-3. ``optout audit`` of the crawl.
+3. ``optout audit`` of the crawl;
+4. the same crawl again in probe mode (``--probe-agents``, the default agent set unless
+   ``--probe-agents LIST`` says otherwise; ``--probe-agents ''`` leaves it out).
 It reports sites and requests per second, CPU seconds per site (crawl and audit apart), peak
-RSS of each process, database size per site, nginx's share of the CPU, and the crawl's rate as
-a ratio of the bare spider's. Every process is a child measured with ``wait4`` (its own CPU
-time and peak RSS, nothing else's).
+RSS of each process, database size per site, nginx's share of the CPU, the crawl's rate as
+a ratio of the bare spider's, and what probing costs: probe requests per site, and the time
+and CPU each site takes beyond the ordinary crawl. Every process is a child measured with
+``wait4`` (its own CPU time and peak RSS, nothing else's).
 
     .venv/bin/python benchmarks/crawl_bench.py [--sizes 1000,10000,50000] [--concurrency 128]
+        [--probe-agents default]
 
 Writes ``benchmarks/results/crawl.json`` and ``crawl.md``.
 """
@@ -49,6 +53,34 @@ class Run:
 
 
 @dataclass(frozen=True)
+class ProbeResult:
+    """The same crawl in probe mode, beside the ordinary one."""
+
+    agents: str
+    requests: int
+    """Every request of the probe-mode crawl (the baseline's and the probes')."""
+    probes: int
+    """Of which probes (fetches of kind ``probe``)."""
+    crawl: Run
+
+    def as_json(self, base: SizeResult) -> dict[str, object]:
+        data: dict[str, object] = asdict(self)
+        sites = base.sites
+        data["probes_per_site"] = round(self.probes / sites, 2)
+        data["requests_ratio"] = round(self.requests / base.requests, 3)
+        data["extra_seconds_per_site"] = round(
+            (self.crawl.wall_seconds - base.crawl.wall_seconds) / sites, 5
+        )
+        data["extra_cpu_seconds_per_site"] = round(
+            (self.crawl.cpu_seconds - base.crawl.cpu_seconds) / sites, 5
+        )
+        data["time_ratio"] = round(self.crawl.wall_seconds / base.crawl.wall_seconds, 3)
+        data["sites_per_second"] = round(sites / self.crawl.wall_seconds, 3)
+        data["requests_per_second"] = round(self.requests / self.crawl.wall_seconds, 3)
+        return data
+
+
+@dataclass(frozen=True)
 class SizeResult:
     sites: int
     requests: int
@@ -56,6 +88,7 @@ class SizeResult:
     bare: Run
     audit: Run
     db_bytes_per_site: float
+    probe: ProbeResult | None = None
 
     @property
     def sites_per_second(self) -> float:
@@ -79,6 +112,7 @@ class SizeResult:
 
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = asdict(self)
+        data["probe"] = self.probe.as_json(self) if self.probe else None
         for name in (
             "sites_per_second",
             "requests_per_second",
@@ -147,7 +181,37 @@ def fetched_urls(db: Path, out: Path) -> int:
     return count
 
 
-def run_size(sites: int, server: Nginx, concurrency: int) -> SizeResult:
+def count_fetches(db: Path) -> tuple[int, int]:
+    """(requests made, of which probes) in a crawl database."""
+    conn = sqlite3.connect(db)
+    try:
+        made, probes = conn.execute(
+            "SELECT count(*), coalesce(sum(kind = 'probe'), 0) FROM fetches"
+            " WHERE skipped IS NULL AND rendered = 0"
+        ).fetchone()
+    finally:
+        conn.close()
+    return int(made), int(probes)
+
+
+def run_probes(
+    seeds: Path, work: Path, server: Nginx, settings: list[str], agents: str
+) -> ProbeResult:
+    """The same crawl with probes on, into a database of its own."""
+    db = work / "probe.db"
+    for leftover in work.glob("probe.db*"):
+        leftover.unlink()
+    proxy = ["--proxy", server.proxy_url]
+    crawl = measure(
+        [str(BIN / "optout"), "crawl", str(seeds), "--db", str(db), *proxy, "--quiet"]
+        + ["--no-audit", "--allow-private", f"--probe-agents={agents}", *settings],
+        server,
+    )
+    made, probes = count_fetches(db)
+    return ProbeResult(agents, made, probes, crawl)
+
+
+def run_size(sites: int, server: Nginx, concurrency: int, probe_agents: str = "") -> SizeResult:
     work = WORK / str(sites)
     work.mkdir(parents=True, exist_ok=True)
     db = work / "crawl.db"
@@ -179,7 +243,10 @@ def run_size(sites: int, server: Nginx, concurrency: int) -> SizeResult:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return SizeResult(sites, requests, crawl, bare, audit, round(db.stat().st_size / sites, 1))
+    probe = run_probes(seeds, work, server, settings, probe_agents) if probe_agents else None
+    return SizeResult(
+        sites, requests, crawl, bare, audit, round(db.stat().st_size / sites, 1), probe
+    )
 
 
 def machine() -> dict[str, object]:
@@ -229,6 +296,30 @@ def markdown(results: list[SizeResult], info: dict[str, object], concurrency: in
             f"| {r.audit_sites_per_second:.1f} | {d['audit_cpu_seconds_per_site']} "
             f"| {r.audit.peak_rss_mb} | {r.db_bytes_per_site:,.0f} |"
         )
+    probed = [(r, r.probe) for r in results if r.probe is not None]
+    if probed:
+        lines += [
+            "",
+            "## Probe mode",
+            "",
+            f"The same crawl with `--probe-agents={probed[0][1].agents}`"
+            " (robots.txt, the home page, one content page and one image asked again per"
+            " agent), beside the ordinary crawl above, on the same server.",
+            "",
+            "| sites | requests | of which probes | probes/site | requests x | crawl sites/s "
+            "| crawl s | ordinary crawl s | extra s/site | extra CPU s/site | time x "
+            "| peak RSS MB |",
+            "|" + "---|" * 12,
+        ]
+        for r, p in probed:
+            d = p.as_json(r)
+            lines.append(
+                f"| {r.sites:,} | {p.requests:,} | {p.probes:,} | {d['probes_per_site']} "
+                f"| {d['requests_ratio']} | {d['sites_per_second']} | {p.crawl.wall_seconds} "
+                f"| {r.crawl.wall_seconds} | {d['extra_seconds_per_site']} "
+                f"| {d['extra_cpu_seconds_per_site']} | {d['time_ratio']} "
+                f"| {p.crawl.peak_rss_mb} |"
+            )
     if len(results) > 1:
         first, last = results[0], results[-1]
         lines += [
@@ -245,6 +336,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument(
+        "--probe-agents",
+        default="default",
+        help="agents of the probe-mode crawl (default: the registry's default set; '': none)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     info = machine()
@@ -253,12 +349,19 @@ def main() -> None:
     with serve(web, WORK / "nginx") as server:
         for sites in sizes:
             print(f"crawl benchmark: {sites:,} sites ...", flush=True)
-            result = run_size(sites, server, args.concurrency)
+            result = run_size(sites, server, args.concurrency, args.probe_agents)
             print(
                 f"  {result.sites_per_second:.1f} sites/s, ratio to bare spider "
                 f"{result.ratio_to_bare:.2f}, audit {result.audit_sites_per_second:.1f} sites/s",
                 flush=True,
             )
+            if result.probe is not None:
+                costs = result.probe.as_json(result)
+                print(
+                    f"  probe mode: {costs['probes_per_site']} probes/site, "
+                    f"{costs['extra_seconds_per_site']} s/site more, x{costs['time_ratio']} time",
+                    flush=True,
+                )
             results.append(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     report = {

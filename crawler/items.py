@@ -14,7 +14,8 @@ class FetchRecord:
     """One request and its outcome, as stored in the ``fetches`` table.
 
     ``kind`` is what the request was for: robots, aitxt, tdmrep, llms, home, page, image,
-    sitemap, tos. A request that was not made (our own robots.txt disallows it, or the
+    sitemap, tos…, or ``probe``: a baseline fetch asked again with another agent's
+    User-Agent string. A request that was not made (our own robots.txt disallows it, or the
     site's robots.txt was unreachable) is still a record, with ``skipped`` set.
     """
 
@@ -22,6 +23,7 @@ class FetchRecord:
     origin: str
     kind: str
     requested_url: str
+    """For a ``probe``: the URL of the baseline fetch it repeats."""
     final_url: str | None = None
     redirect_chain: list[str] = field(default_factory=list)
     status: int | None = None
@@ -43,6 +45,9 @@ class FetchRecord:
     """``vendor:kind`` when the answer is a bot-protection page (audits.signals.botwall)."""
     parent_url: str | None = None
     """The page that linked to this URL (for images and content pages)."""
+    agent: str | None = None
+    """For a ``probe``: the registry token of the agent whose User-Agent string it sent
+    (crawler/probes.py); None for every request made as ourselves."""
 
 
 @dataclass

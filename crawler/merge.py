@@ -3,9 +3,9 @@
 Each shard holds one crawl under the shared crawl's id (``crawler/pipelines/shard.py``). A
 shard is merged in one transaction: its crawl, sites, bodies (deduplicated by SHA-256),
 fetch records and site statuses. Merging is idempotent: fetches are keyed by the unique index
-on (crawl, origin, kind, URL, rendered), site statuses by (crawl, origin), and the crawl's
-stats keep one entry per worker, so merging a shard again (or a shard that grew since) adds
-only what is new.
+on (crawl, origin, kind, URL, rendered, probed agent), site statuses by (crawl, origin), and
+the crawl's stats keep one entry per worker, so merging a shard again (or a shard that grew
+since) adds only what is new.
 
 A shard is refused, naming why, when it holds another crawl (another id, or the same id with
 another crawl token: a crawl of another database) or when its schema differs from the main

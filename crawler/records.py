@@ -58,6 +58,7 @@ def _base(request: Request, kind: str, crawl_id: int, origin: str) -> FetchRecor
         fetched_at=now(),
         rendered=bool(request.meta.get("playwright")),
         parent_url=request.meta.get("optout_parent"),
+        agent=request.meta.get("optout_agent"),
     )
 
 

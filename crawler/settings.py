@@ -40,6 +40,14 @@ OPTOUT_LISTING_PAGES = 5
 """Listing pages (/artists, /explore, ?page=2, …) linked from the home page, read to find
 profiles."""
 OPTOUT_RENDER = False
+# Probes (docs/crawler.md "Probes"): once a site's baseline is done, its robots.txt, home page,
+# one content page and one image asked again with each probed agent's published User-Agent.
+OPTOUT_PROBE_AGENTS = ""
+"""Empty: no probes (no request ever carries another agent's User-Agent). ``default``: the
+agent registry's default probe set. Else comma-separated registry tokens."""
+OPTOUT_PROBE_EXCLUDE = ""
+"""Comma-separated hosts never probed (each also covers its subdomains); a seed tagged
+``no-probe`` is never probed either."""
 OPTOUT_DB = ""
 OPTOUT_RESUME = False
 OPTOUT_PROXY = ""
@@ -111,6 +119,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.sample_proxy.SampleProxyMiddleware": 100,
     "crawler.middlewares.private_guard.PrivateAddressGuard": 200,
     "crawler.middlewares.backoff.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.probe_redirect.ProbeRedirectGuard": 650,
 }
 EXTENSIONS = {
     "crawler.extensions.size_limit.SizeLimit": 100,

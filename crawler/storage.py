@@ -29,6 +29,7 @@ from results.schema import (
     SCHEMA_DERIVED,
     SCHEMA_LATEST,
     SCHEMA_PLATFORMS,
+    SCHEMA_PROBES,
     SCHEMA_SCALE,
     SCHEMA_WEBHOOKS,
     UNFINISHED_DERIVED,
@@ -219,6 +220,31 @@ def m008_unfinished_crawls_unaudited(db: sqlite_utils.Database) -> None:
     """Only finished crawls are audited: drop what was derived from crawls that never finished
     (and changes computed against them), so no headline, feed or change list counts them."""
     for statement in UNFINISHED_DERIVED:
+        db.execute(statement)
+
+
+_FETCH_AGENT: Final = (
+    "ALTER TABLE fetches ADD COLUMN agent TEXT",
+    "DROP INDEX fetches_once",
+    # One probe per agent repeats the same URL: the agent is part of what a fetch is. NULL
+    # (ours) is written as '' so that our own fetches stay unique too (NULLs never collide).
+    "CREATE UNIQUE INDEX fetches_once ON fetches"
+    " (crawl_id, origin, kind, requested_url, rendered, ifnull(agent, ''))",
+)
+
+
+@migrations()
+def m009_fetch_agent(db: sqlite_utils.Database) -> None:
+    """Probes: ``fetches.agent``, the registry token of the agent whose User-Agent string a
+    probe sent (NULL for every fetch made as ourselves, so older rows need no change)."""
+    for statement in _FETCH_AGENT:
+        db.execute(statement)
+
+
+@migrations()
+def m010_probe_tables(db: sqlite_utils.Database) -> None:
+    """What the audit reads from probes: per probe and per probed agent (results/schema.py)."""
+    for statement in SCHEMA_PROBES:
         db.execute(statement)
 
 
@@ -455,6 +481,7 @@ def _fetch_rows(record: FetchRecord) -> tuple[dict[str, Any], dict[str, Any] | N
         "skipped": record.skipped,
         "bot_wall": record.bot_wall,
         "parent_url": record.parent_url,
+        "agent": record.agent,
     }
     return fetch_row, body_row
 
@@ -555,7 +582,7 @@ class FetchWriter:
 
 _EVIDENCE_SQL: Final = """
 SELECT f.id, f.origin, f.kind, f.requested_url, f.final_url, f.redirect_chain, f.status,
-       f.headers, f.error_class, f.rendered, f.skipped, b.body
+       f.headers, f.error_class, f.rendered, f.skipped, f.agent, b.body
 FROM fetches AS f LEFT JOIN bodies AS b ON b.sha256 = f.body_sha256
 WHERE f.crawl_id = ?
 ORDER BY f.origin, f.id
@@ -577,6 +604,7 @@ def _fetch_from_row(row: Mapping[str, Any], rendered_body: bytes | None) -> Fetc
         fetch_id=str(row["id"]),
         rendered_body=rendered_body,
         skipped=row["skipped"],
+        agent=row["agent"],
     )
 
 
@@ -595,13 +623,16 @@ _KIND_ORDER: Final = (
     "image-tail",
     "original",
     "license",
+    "probe",  # last: each repeats a baseline fetch above it
 )
 _KIND_RANK: Final = {kind: rank for rank, kind in enumerate(_KIND_ORDER)}
 
 
-def _evidence_order(row: Mapping[str, Any]) -> tuple[int, str, int]:
-    """Kind (policy files, pages, images, as a crawl asks), URL, rendered flag: unique per site."""
-    return _KIND_RANK.get(row["kind"], len(_KIND_RANK)), row["requested_url"], row["rendered"]
+def _evidence_order(row: Mapping[str, Any]) -> tuple[int, str, int, str]:
+    """Kind (policy files, pages, images, as a crawl asks; probes last), URL, rendered flag,
+    probed agent: unique per site."""
+    rank = _KIND_RANK.get(row["kind"], len(_KIND_RANK))
+    return rank, row["requested_url"], row["rendered"], row["agent"] or ""
 
 
 def _site_fetches(rows: list[dict[str, Any]]) -> tuple[Fetch, ...]:

@@ -21,7 +21,14 @@ from audits.core.agents import Registry, load_registry
 from crawler.storage import StorageError
 from crawler.words import counted
 from optout_cli.console import make_console
-from optout_cli.options import db_option, json_option, network_options, parse_settings
+from optout_cli.options import (
+    db_option,
+    json_option,
+    network_options,
+    parse_settings,
+    probe_agents_option,
+    probe_overrides,
+)
 from results.export import export_site
 from results.report_types import SiteReport
 from results.site_check import CheckError, Stage, check_site
@@ -240,6 +247,7 @@ def render_report(report: SiteReport, registry: Registry, *, allow_private: bool
 @json_option("Print the site's full result as JSON.")
 @click.option("--render", is_flag=True, help="Also render pages in Chromium (for JS-set tags).")
 @network_options("Any Scrapy or OPTOUT_* setting for the crawl, e.g. -s DOWNLOAD_TIMEOUT=10.")
+@probe_agents_option()
 @db_option(
     "Keep the evidence in this SQLite file (default: a temporary file, deleted after).",
     required=False,
@@ -252,6 +260,7 @@ def check(
     allow_private: bool,
     db_path: Path | None,
     extra: tuple[str, ...],
+    probe_agents: str | None,
 ) -> None:
     """Check one site now: does it opt out of AI training, how, and what is broken?
 
@@ -264,6 +273,7 @@ def check(
       optout check https://example.com
       optout check example.com --json
       optout check example.com --db checks.db     # keep the evidence
+      optout check example.com --probe-agents     # also ask as AI crawlers would
     """
     try:
         origin = typed_origin(url)  # any address on the site: its origin is checked
@@ -275,6 +285,7 @@ def check(
         "OPTOUT_ALLOW_PRIVATE": allow_private or None,
         **parse_settings(extra),
     }
+    probe_overrides(probe_agents, overrides)
     console = make_console(stderr=True)
     with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX) as tmp:
         work_dir = Path(tmp)

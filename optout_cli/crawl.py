@@ -25,6 +25,8 @@ from optout_cli.options import (
     db_option,
     network_options,
     parse_settings,
+    probe_agents_option,
+    probe_overrides,
     queue_key_option,
     quiet_option,
 )
@@ -85,6 +87,7 @@ def run_worker(
     " SEEDS file with an invalid row is refused, every invalid row listed.",
 )
 @network_options("Any Scrapy or OPTOUT_* setting, e.g. -s OPTOUT_PAGE_SAMPLE=8.")
+@probe_agents_option()
 @click.option("--no-audit", is_flag=True, help="Do not run `optout audit` after the crawl.")
 @click.option(
     "--webhook",
@@ -120,6 +123,7 @@ def crawl(
     proxy: str | None,
     allow_private: bool,
     extra: tuple[str, ...],
+    probe_agents: str | None,
     no_audit: bool,
     webhook: str | None,
     quiet: bool,
@@ -135,6 +139,7 @@ def crawl(
       optout crawl seeds/creator-platforms.csv --db crawl.db
       optout crawl seeds/creator-platforms.csv --db crawl.db --resume
       optout crawl sampleweb/seeds.csv --db demo.db --proxy http://127.0.0.1:8899 --allow-private
+      optout crawl seeds.csv --db crawl.db --probe-agents GPTBot,PerplexityBot
 
     The crawl is audited at the end (see `optout audit`) unless --no-audit is given.
 
@@ -147,6 +152,8 @@ def crawl(
         raise click.UsageError("--redis takes sites from the queue: no SEEDS, --resume or --limit")
     if not redis_url and seeds is None:
         raise click.UsageError("missing SEEDS (or --redis URL to take sites from a queue)")
+    settings = parse_settings(extra)
+    probe_overrides(probe_agents, settings)  # an unknown agent: refused before anything is written
     try:
         seed_report = SeedReport()
         total, any_render = (
@@ -180,7 +187,7 @@ def crawl(
         "LOG_LEVEL": "INFO" if verbose else "WARNING",
         SITES_TOTAL_SETTING: total if seeds else None,  # recorded with the crawl: "X of Y"
     }
-    overrides.update(parse_settings(extra))
+    overrides.update(settings)
     try:
         hook = take_webhook_settings(webhook, overrides)
     except WebhookError as err:

@@ -55,6 +55,9 @@ def crawl_command(seeds: Path, db_path: Path, proxy: str) -> list[str]:
     """``optout crawl`` of the sample seeds through the sample web, run by this Python."""
     command = [sys.executable, "-c", _RUN_CLI, "crawl", str(seeds), "--db", str(db_path)]
     command += ["--proxy", proxy, "--allow-private", "--no-audit"]
+    # The sample web's edge hosts answer AI agents differently: probe as the default agents so
+    # the demo shows what each edge does (docs/crawler.md, "Probes").
+    command += ["--probe-agents=default"]
     for name, value in FAST_SETTINGS.items():
         command += ["-s", f"{name}={value}"]
     return command

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from crawler.probes import DEFAULT_WORD, probe_agents
 from crawler.redis_queue import DEFAULT_KEY
 from optout_cli.output import output_path
 
@@ -43,6 +44,68 @@ def network_options(settings_help: str) -> Callable[[F], F]:
         )(command)
 
     return decorate
+
+
+PROBE_SETTING = "OPTOUT_PROBE_AGENTS"
+PROBE_HELP = (
+    "Probe each site as other crawlers: ask its robots.txt, home page, one content page and"
+    " one image again with the published User-Agent string of each AI agent in LIST"
+    " (comma-separated registry tokens; the bare flag: the default set), to see whether the"
+    " site refuses, charges or serves them. Off by default. Sites tagged no-probe and hosts"
+    " in -s OPTOUT_PROBE_EXCLUDE=HOST,... are never probed (docs/crawler.md)."
+)
+
+
+class ProbeAgentsError(click.ClickException):
+    """An unknown probe agent: one line, and the exit status of a usage error."""
+
+    exit_code = 2
+
+
+def check_probe_agents(value: object, source: str = "--probe-agents") -> None:
+    """ProbeAgentsError, in one line, unless ``value`` names agents a probe can be sent as
+    (empty, ``default`` or registry tokens that have a published User-Agent string)."""
+    try:
+        probe_agents(value)
+    except ValueError as err:
+        hint = ""
+        if source == "--probe-agents" and any(c in str(value) for c in "./:"):
+            hint = (
+                f" (--probe-agents took {str(value)!r} as its LIST: put the bare flag last,"
+                f" or write --probe-agents={DEFAULT_WORD})"
+            )
+        raise ProbeAgentsError(f"{source}: {err}{hint}") from None
+
+
+def _checked_probe_agents(ctx: click.Context, _: click.Parameter, value: str | None) -> str | None:
+    # Checked as the option is read, before a missing argument it may have taken is reported.
+    if value is not None and not ctx.resilient_parsing:
+        check_probe_agents(value)
+    return value
+
+
+def probe_agents_option() -> Callable[[F], F]:
+    """``--probe-agents [LIST]``, passed as ``probe_agents``: the value of
+    ``OPTOUT_PROBE_AGENTS`` (the bare flag: ``default``); an unknown agent exits 2."""
+    return click.option(
+        "--probe-agents",
+        "probe_agents",
+        is_flag=False,
+        flag_value=DEFAULT_WORD,
+        default=None,
+        metavar="[LIST]",
+        callback=_checked_probe_agents,
+        help=PROBE_HELP,
+    )
+
+
+def probe_overrides(probe_agents: str | None, overrides: dict[str, Any]) -> None:
+    """Put ``--probe-agents`` into the crawl's settings ``overrides`` (``-s`` already merged
+    in, and winning); a value from ``-s OPTOUT_PROBE_AGENTS=…`` is checked as the option is."""
+    if PROBE_SETTING in overrides:  # from -s, which wins over the option as for any setting
+        check_probe_agents(overrides[PROBE_SETTING], f"-s {PROBE_SETTING}")
+    elif probe_agents is not None:
+        overrides[PROBE_SETTING] = probe_agents
 
 
 def db_option(

@@ -5,8 +5,13 @@ a crawl did not reach was "not checked this time", and comparing it would invent
 that disappeared (docs/history.md).
 
 Subjects: ``verdict:<use>`` (the state per use), ``mechanism:<use>:<name>`` (a mechanism
-appearing or disappearing for a use) and ``agent:<token>`` (a training agent newly blocked
-or unblocked at ``/``). Kinds: appeared, disappeared, changed, became-unknown.
+appearing or disappearing for a use), ``agent:<token>`` (a training agent newly blocked
+or unblocked at ``/``) and ``edge:<token>`` (what the edge does to a probed agent: a block
+appearing or disappearing, or its kind changing). Kinds: appeared, disappeared, changed,
+became-unknown.
+
+An edge change needs the agent probed in both crawls: probing is opt-in, so an agent that one
+of the two crawls did not probe was "not checked", never a block that disappeared.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+
+from results.probe_rows import EDGE_BLOCKS
 
 _OPTED_OUT = ("reserved", "partial")
 
@@ -38,6 +45,23 @@ def _verdicts(
         [crawl_id, origin],
     )
     return {use: (state, set(json.loads(mechanisms or "[]"))) for use, state, mechanisms in rows}
+
+
+def _edge_kind(before: str, after: str) -> str:
+    if before not in EDGE_BLOCKS and after in EDGE_BLOCKS:
+        return "appeared"
+    if before in EDGE_BLOCKS and after not in EDGE_BLOCKS:
+        return "disappeared"
+    return "changed"
+
+
+def _enforced(conn: sqlite3.Connection, crawl_id: int, origin: str) -> dict[str, str]:
+    """What the edge did to each probed agent (none when the crawl did not probe the site)."""
+    rows = conn.execute(
+        "SELECT agent, enforced FROM probe_agents WHERE crawl_id = ? AND origin = ?",
+        [crawl_id, origin],
+    )
+    return {agent: enforced for agent, enforced in rows}
 
 
 def _blocked(conn: sqlite3.Connection, crawl_id: int, origin: str) -> set[str]:
@@ -125,3 +149,13 @@ def site_changes(conn: sqlite3.Connection, crawl_id: int) -> Iterator[dict[str, 
                 "before": "disallowed",
                 "after": "allowed",
             }
+        old_edge, new_edge = _enforced(conn, previous, origin), _enforced(conn, crawl_id, origin)
+        for agent in sorted(set(old_edge) & set(new_edge)):
+            if old_edge[agent] != new_edge[agent]:
+                yield {
+                    **base,
+                    "subject": f"edge:{agent}",
+                    "change": _edge_kind(old_edge[agent], new_edge[agent]),
+                    "before": old_edge[agent],
+                    "after": new_edge[agent],
+                }

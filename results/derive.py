@@ -24,11 +24,12 @@ from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
 from results.completeness import unfinished_reason
 from results.derive_platforms import image_row, platform_rows, site_extras
+from results.probe_rows import probe_rows
 from results.report import site_report
 from results.robots_rows import compact, stored_report
-from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES
+from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES, PROBE_TABLES
 
-DERIVED = DERIVED_TABLES
+DERIVED = (*DERIVED_TABLES, *PROBE_TABLES)
 _BATCH = 500
 
 
@@ -184,10 +185,28 @@ def audit_version() -> str:
     return INTERPRETER_VERSION
 
 
+_AGENT_COLUMNS = (
+    "token",
+    "operator",
+    "purpose",
+    "legacy",
+    "respects_robots",
+    "category",
+    "rfc9309_valid",
+    "matchable_as",
+    "docs_url",
+    "registry_version",
+    "user_agent",
+    "robots_exemption",
+    "robots_exemption_source",
+)
+
+
 def _write_agents(conn: sqlite3.Connection, registry: Registry) -> None:
     conn.execute("DELETE FROM agents")
+    marks = ", ".join("?" for _ in _AGENT_COLUMNS)
     conn.executemany(
-        "INSERT INTO agents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO agents ({', '.join(_AGENT_COLUMNS)}) VALUES ({marks})",
         [
             (
                 a.token,
@@ -200,6 +219,9 @@ def _write_agents(conn: sqlite3.Connection, registry: Registry) -> None:
                 a.matchable_as,
                 a.docs_url,
                 registry.version,
+                a.user_agent,
+                a.robots_exemption,
+                a.robots_exemption_source,
             )
             for a in registry.agents
         ],
@@ -290,6 +312,7 @@ def _write_site(
                 "gaps": _json(verdict["gaps"]),
                 "gap_count": len(verdict["gaps"]),
                 "unknown_because": _json(verdict["unknown_because"]),
+                "enforced": verdict.get("enforced"),
             },
         )
         for c in verdict["contributions"]:
@@ -319,6 +342,13 @@ def _write_site(
                 "fetch_id": _int(f["fetch_id"]),
             },
         )
+    probes = report.get("probes")
+    if probes is not None:
+        results, agents = probe_rows(base, probes)
+        for row in results:
+            rows.add("probes", row)
+        for row in agents:
+            rows.add("probe_agents", row)
     _write_robots(rows, base, audit, evidence, registry)
     _write_pages(rows, base, audit)
     blocked, total = _training_blocked(audit, registry)

@@ -121,10 +121,12 @@ def image_row(base: Mapping[str, Any], image: ImageReport) -> dict[str, Any]:
 def builder_object(audit: SiteAudit) -> BuilderReport | None:
     """The site's builder or host and who set its training opt-out, for the report."""
     builder = audit.builder
-    attribution: list[AttributionReport] = [
-        {"mechanism": a.mechanism, "author": a.author, "detail": a.detail}
-        for a in audit.opt_out_authors
-    ]
+    attribution: list[AttributionReport] = []
+    for a in audit.opt_out_authors:
+        item: AttributionReport = {"mechanism": a.mechanism, "author": a.author, "detail": a.detail}
+        if a.vendor is not None:  # an edge rule's vendor (schema 1.3); no key otherwise
+            item["vendor"] = a.vendor
+        attribution.append(item)
     if builder is None and not attribution:
         return None
     return {

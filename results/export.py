@@ -31,12 +31,13 @@ from audits.signals.aipref import ATTACH_REVISION, VOCAB_REVISION
 from crawler.storage import StorageError, refuse_foreign_db
 from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
+from results.probe_rows import probe_summary
 from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
 from results.schema import SITE_HEADLINE, SITE_TALLIES
 from results.site_lookup import site_candidates
 
-SCHEMA_VERSION: Final = "1.2"
+SCHEMA_VERSION: Final = "1.3"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
@@ -47,6 +48,9 @@ SITE_KEYS: Final = frozenset(
     | {"robots", "findings", "evidence", "versions", "images", "builder"}
 )
 _ADDED_IN_1_1: Final = ("images", "builder")
+OPTIONAL_SITE_KEYS: Final = frozenset({"probes"})
+"""Keys a site object has only when there is something to say (``probes``: the crawl probed
+the site), so that a site without them exports as it did before they existed."""
 CSV_COLUMNS: Final = (
     *SITE_HEADLINE,
     *SITE_TALLIES,
@@ -196,7 +200,7 @@ def export_site(report: SiteReport) -> SiteReport:
     """
     # Reports stored by an audit older than schema 1.1 lack these: null says "not read".
     filled: dict[str, Any] = {**dict.fromkeys(_ADDED_IN_1_1), **report}
-    missing, extra = SITE_KEYS - set(filled), set(filled) - SITE_KEYS
+    missing, extra = SITE_KEYS - set(filled), set(filled) - SITE_KEYS - OPTIONAL_SITE_KEYS
     if missing or extra:
         raise ValueError(
             f"site {filled.get('origin')!r}: not a site report "
@@ -243,6 +247,9 @@ def _crawl_settings(text: str | None) -> dict[str, Any]:
             out[name] = stored.getbool(setting)
         else:
             out[name] = str(stored.get(setting))
+    # Only a crawl that probed names its agents: without probes the settings are as before 1.3.
+    if probe := str(stored.get("OPTOUT_PROBE_AGENTS") or "").strip():
+        out["probe_agents"] = probe
     return out
 
 
@@ -319,6 +326,9 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
         "SELECT use, state, COUNT(*), SUM(conflict) FROM site_verdicts WHERE {chosen}"
         " GROUP BY use, state"
     )
+    # Only a crawl that probed has these numbers; a database audited before probes existed,
+    # opened read-only, has no probe table at all.
+    probes = probe_summary(rows) if db.table("probe_agents").exists() else None
     return {
         "sites": rows("SELECT COUNT(*) FROM site_summary WHERE {chosen}")[0][0],
         "by_use": {u: _states([(s, n) for use, s, n, _ in verdicts if use == u]) for u in USES},
@@ -329,7 +339,7 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
         "training_agents": _training_agents(rows, agents),
         "findings": _findings(rows),
         "by_builder": by_builder(db, where, params),
-    }
+    } | ({} if probes is None else {"probes": probes})
 
 
 def _mechanisms(rows: _Query) -> dict[str, list[dict[str, Any]]]:

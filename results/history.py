@@ -22,8 +22,13 @@ USE_OF_SUBJECT: Final = """CASE
     WHEN subject LIKE 'verdict:%' THEN substr(subject, 9)
     WHEN subject LIKE 'mechanism:%'
       THEN substr(subject, 11, instr(substr(subject, 11), ':') - 1)
+    WHEN subject LIKE 'edge:%' THEN (
+      SELECT CASE WHEN a.purpose IN ('train', 'control') THEN 'train'
+                  WHEN a.purpose IN ('search', 'user') THEN 'ai-use' END
+      FROM agents a WHERE a.token = substr(subject, 6))
   END"""
-"""The use a change subject is about; agent changes concern the training agents, so train."""
+"""The use a change subject is about; agent changes concern the training agents, so train; an
+edge change the use its agent's purpose serves (training, or AI search and user fetches)."""
 
 _CHANGES_SQL: Final = f"""
 SELECT * FROM (
@@ -67,6 +72,14 @@ FROM fetches f JOIN fetches o
 WHERE f.id = :fetch
 ORDER BY o.requested_url = f.requested_url DESC, o.id
 LIMIT 1
+"""
+
+# An agent's probe in one crawl, one with the outcome the change names first.
+_PROBE_SQL: Final = """
+SELECT f.id, f.requested_url, f.kind
+FROM probes p JOIN fetches f ON f.id = p.probe_fetch_id
+WHERE p.crawl_id = ? AND p.origin = ? AND p.agent = ?
+ORDER BY p.outcome IS ? DESC, p.rowid LIMIT 1
 """
 
 _ROBOTS_SQL: Final = """
@@ -224,18 +237,29 @@ def _counterpart(conn: sqlite3.Connection, ref: FetchRef, crawl_id: int) -> Fetc
     )
 
 
+def _probe(
+    conn: sqlite3.Connection, crawl_id: int, origin: str, agent: str, outcome: str | None
+) -> FetchRef | None:
+    return _ref(conn.execute(_PROBE_SQL, [crawl_id, origin, agent, outcome]).fetchone())
+
+
 def _with_evidence(
     conn: sqlite3.Connection, change: Change, robots: dict[tuple[int, str], Any]
 ) -> Change:
     """The change with the fetch it rests on in both crawls.
 
     A mechanism or verdict change points at the fetch the audit cites for it (in the crawl
-    where the mechanism contributes) and at the same URL in the other crawl; an agent change,
-    or one nothing cites, points at robots.txt.
+    where the mechanism contributes) and at the same URL in the other crawl; an edge change at
+    a probe of the agent in each crawl that got the answer named (refused before, served
+    after, …); an agent change, or one nothing cites, at robots.txt.
     """
     new, old = change.crawl_id, change.previous_crawl_id
     before = after = None
-    if change.use is not None and not change.subject.startswith("agent:"):
+    if change.subject.startswith("edge:"):
+        agent = change.subject.removeprefix("edge:")
+        before = _probe(conn, old, change.origin, agent, change.before)
+        after = _probe(conn, new, change.origin, agent, change.after)
+    elif change.use is not None and not change.subject.startswith("agent:"):
         parts = change.subject.split(":", 2)
         mechanism = parts[2] if parts[0] == "mechanism" and len(parts) == 3 else None
         after = _cited(conn, new, change.origin, change.use, mechanism)

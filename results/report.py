@@ -7,11 +7,13 @@ the Datasette per-site page all use it, so their numbers cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from audits.core.evidence import SiteEvidence
 from audits.core.uses import UseVerdict
+from audits.signals.probes import Enforced
 from audits.site.audit import SiteAudit
+from results.probe_rows import probes_object
 from results.report_types import (
     FetchReport,
     RobotsReport,
@@ -75,7 +77,7 @@ def site_sentence(audit: SiteAudit) -> str:
 
 
 def _verdict(verdict: UseVerdict) -> VerdictReport:
-    return {
+    report: VerdictReport = {
         "state": verdict.state,
         "sentence": use_sentence(verdict),
         "mechanisms": list(verdict.mechanisms),
@@ -94,6 +96,10 @@ def _verdict(verdict: UseVerdict) -> VerdictReport:
             for c in verdict.contributions
         ],
     }
+    if verdict.enforced is not None:  # only where probes ran: else the report is as before
+        report["enforced"] = cast(Enforced, verdict.enforced)
+        report["unenforceable"] = list(verdict.unenforceable)
+    return report
 
 
 def _robots(audit: SiteAudit) -> RobotsReport:
@@ -161,7 +167,7 @@ def site_report(
             f.finding.line or 0,
         ),
     )
-    return {
+    report: SiteReport = {
         "origin": audit.origin,
         "name": facts.get("name"),
         "kind": facts.get("kind"),
@@ -190,3 +196,7 @@ def site_report(
             "registry": audit.registry_version,
         },
     }
+    probes = probes_object(audit)
+    if probes is not None:  # only when the crawl probed the site (export schema 1.3)
+        report["probes"] = probes
+    return report

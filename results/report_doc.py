@@ -28,6 +28,7 @@ from results.export import (
     snapshot,
     summary,
 )
+from results.probe_rows import ENFORCED
 from results.report import USE_WORDS
 from results.svg_charts import (
     EFFECT_COLOURS,
@@ -133,6 +134,21 @@ class Changes:
 
 
 @dataclass(frozen=True)
+class Edge:
+    """What the edge did to the probed AI agents (only for a crawl that probed)."""
+
+    sites_probed: int
+    sites_blocking: int
+    edge_not_robots: int
+    robots_not_edge: int
+    by_enforced: Mapping[str, int]
+    agents: tuple[Mapping[str, Any], ...]
+    blocks_appeared: int
+    """Sites where the edge newly refuses, charges or challenges a probed agent (``changes``)."""
+    blocks_disappeared: int
+
+
+@dataclass(frozen=True)
 class SiteRow:
     origin: str
     name: str | None
@@ -163,6 +179,8 @@ class Report:
     charts: tuple[Chart, ...]
     changes: Changes
     change_chart: Chart | None
+    edge: Edge | None
+    """None when the crawl probed no site: the report is then as it was before probes."""
 
 
 def sites_phrase(n: int) -> str:
@@ -219,6 +237,32 @@ def build_report(
         charts=summary_charts(numbers),
         changes=changes,
         change_chart=None if changes.previous is None else change_chart(changes),
+        edge=read_edge(db, crawl_id, numbers.get("probes")),
+    )
+
+
+def read_edge(
+    db: sqlite_utils.Database, crawl_id: int, probes: Mapping[str, Any] | None
+) -> Edge | None:
+    """The edge section's numbers: the export summary's ``probes`` and the edge changes."""
+    if probes is None:
+        return None
+    moved = dict(
+        db.execute(
+            "SELECT change, COUNT(DISTINCT origin) FROM changes"
+            " WHERE crawl_id = ? AND subject LIKE 'edge:%' GROUP BY change",
+            [crawl_id],
+        ).fetchall()
+    )
+    return Edge(
+        sites_probed=probes["sites_probed"],
+        sites_blocking=probes["sites_blocking_at_edge"],
+        edge_not_robots=probes["edge_not_robots"],
+        robots_not_edge=probes["robots_not_edge"],
+        by_enforced=probes["sites_by_enforced"],
+        agents=tuple(probes["agents"]),
+        blocks_appeared=moved.get("appeared", 0),
+        blocks_disappeared=moved.get("disappeared", 0),
     )
 
 
@@ -397,6 +441,7 @@ def _environment(fmt: str) -> jinja2.Environment:
         state_meanings=STATE_MEANINGS,
         state_colours=STATE_COLOURS,
         change_words=CHANGE_WORDS,
+        enforced_states=ENFORCED,
     )
     return env
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
+from audits.core.agents import RobotsExemption
 from audits.core.evidence import FetchKind
 from audits.core.findings import Severity
 from audits.core.uses import Effect, State
@@ -17,6 +18,7 @@ from audits.signals.builders import Author as BuilderAuthor
 from audits.signals.builders import How
 from audits.signals.images.model import ImageFormat, TrainingLabel, Validation
 from audits.signals.images.site_images import ImageKind
+from audits.signals.probes import Declared, Enforced, ProbeOutcome
 from audits.signals.robots import Matched
 from audits.signals.robots.access import AccessState
 from audits.signals.robots.audit import Author as RobotsAuthor
@@ -49,6 +51,12 @@ class VerdictReport(TypedDict):
     gaps: list[str]
     unknown_because: list[str]
     contributions: list[ContributionReport]
+    enforced: NotRequired[Enforced]
+    """What the edge did to this use's probed agents (export schema 1.3); absent when none
+    of them was probed, so a crawl without probes reports exactly what it did before."""
+    unenforceable: NotRequired[list[str]]
+    """Probed agents of this use that only robots.txt blocks though a robots.txt rule cannot
+    bind them (export schema 1.3); present exactly when ``enforced`` is."""
 
 
 class RobotsVerdictReport(TypedDict):
@@ -169,6 +177,9 @@ class AttributionReport(TypedDict):
     mechanism: str
     author: BuilderAuthor
     detail: str
+    vendor: NotRequired[str]
+    """For ``edge-rule``: the CDN or bot manager named by its answers (export schema 1.3);
+    absent when none was named, and for every other author."""
 
 
 class BuilderReport(TypedDict):
@@ -181,6 +192,45 @@ class BuilderReport(TypedDict):
     offers_toggle: bool
     toggle_on: bool | None
     attribution: list[AttributionReport]
+
+
+class ProbeResultReport(TypedDict):
+    """``probe_result``: one URL asked again with an AI agent's User-Agent string, read
+    against the baseline fetch of the same URL."""
+
+    agent: str
+    url: str
+    target: str
+    outcome: ProbeOutcome
+    status: int | None
+    vendor: str | None
+    price: str | None
+    scheme: str | None
+    detail: str
+    baseline_fetch_id: str | None
+    probe_fetch_id: str | None
+    declared: Declared
+    decoy_links: int
+
+
+class AgentEnforcementReport(TypedDict):
+    """``probe_agent``: what robots.txt declares for one probed agent against what the edge
+    did to it."""
+
+    agent: str
+    purpose: str
+    declared: Declared
+    enforced: Enforced
+    unenforceable: bool
+    vendor: str | None
+    exemption: RobotsExemption | None
+
+
+class ProbesReport(TypedDict):
+    """``probes``: the per-agent matrix and every probe (export schema 1.3)."""
+
+    agents: list[AgentEnforcementReport]
+    results: list[ProbeResultReport]
 
 
 class VersionsReport(TypedDict):
@@ -213,6 +263,8 @@ class _ReportBase(TypedDict):
     audit older than export schema 1.1, whose export says null."""
     builder: NotRequired[BuilderReport | None]
     """As ``images``."""
+    probes: NotRequired[ProbesReport]
+    """Present only when the crawl probed the site (export schema 1.3)."""
 
 
 class SiteReport(_ReportBase):

@@ -436,6 +436,56 @@ SCHEMA_PLATFORMS: Final = (
 )
 
 
+SCHEMA_PROBES: Final = (
+    # What the edge did to each probed AI agent (issue 15). A crawl probes only when asked,
+    # so a site that was not probed has no rows here and NULL in site_verdicts.enforced.
+    """CREATE TABLE probes (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        url TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        status INTEGER,
+        vendor TEXT,
+        price TEXT,
+        scheme TEXT,
+        detail TEXT,
+        baseline_fetch_id INTEGER,
+        probe_fetch_id INTEGER,
+        declared TEXT,
+        decoy_links INTEGER
+    )""",
+    """CREATE TABLE probe_agents (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        purpose TEXT,
+        declared TEXT NOT NULL,
+        enforced TEXT NOT NULL,
+        unenforceable INTEGER NOT NULL,
+        vendor TEXT,
+        exemption TEXT,
+        PRIMARY KEY (crawl_id, origin, agent)
+    )""",
+    "CREATE INDEX probes_site ON probes (crawl_id, origin, agent)",
+    "CREATE INDEX probes_outcome ON probes (crawl_id, outcome, origin)",
+    "CREATE INDEX probe_agents_enforced ON probe_agents (crawl_id, enforced, declared, origin)",
+    "ALTER TABLE site_verdicts ADD COLUMN enforced TEXT",
+    # The registry's probe facts beside each agent: the User-Agent string a probe sends, and
+    # why a robots.txt rule cannot bind it (audits.core.agents.RobotsExemption), if it cannot.
+    "ALTER TABLE agents ADD COLUMN user_agent TEXT",
+    "ALTER TABLE agents ADD COLUMN robots_exemption TEXT",
+    "ALTER TABLE agents ADD COLUMN robots_exemption_source TEXT",
+)
+"""The probe tables and columns (``crawler.storage`` applies them as a migration)."""
+
+PROBE_TABLES: Final = ("probes", "probe_agents")
+"""The probe tables holding one crawl's derived rows. Kept apart from ``DERIVED_TABLES``
+because the migrations before ``SCHEMA_PROBES`` (``UNFINISHED_DERIVED``) run on databases
+that do not have them yet; the audit replaces both sets (``results.derive.DERIVED``)."""
+
+
 DERIVED_TABLES: Final = (
     "site_verdicts",
     "contributions",

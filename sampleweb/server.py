@@ -25,8 +25,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+from sampleweb.maze import maze_page
 from sampleweb.sites import (
     MAX_DRIP_SECONDS,
     SITES_DIR,
@@ -65,7 +66,7 @@ class SampleWebServer(ThreadingHTTPServer):
         bombs = {
             (route.encoding, route.bomb_bytes)
             for site in sites.values()
-            for route in site.routes
+            for route in site.all_routes
             if route.encoding and route.bomb_bytes
         }
         for encoding, size in sorted(bombs):  # made once, before serving: a few seconds
@@ -215,7 +216,7 @@ class SampleWebHandler(BaseHTTPRequestHandler):
                 send_body=send_body,
             )
             return
-        route = site.route_for(path)
+        route = site.route_for(path, self.headers.get("User-Agent", ""))
         if route is not None and route.behaviour == "reset":
             self._reset()
             return
@@ -454,8 +455,13 @@ def _response(
     route_headers = list(route.headers) if route is not None else []
     status = route.status if route is not None and route.status is not None else 200
     content_type: str | None = None
-    if route is not None and route.body is not None:
+    if route is not None and route.maze is not None:
+        body = maze_page(site.host, path, route.maze, route.maze_links)
+        content_type = "text/html; charset=utf-8"
+    elif route is not None and route.body is not None:
         body = route.body
+        if route.template:
+            body = _fill(body, site, path)
         content_type = route.content_type or "text/plain; charset=utf-8"
     else:
         file = site.file_for(path) if 200 <= status < 300 else None
@@ -475,6 +481,15 @@ def _response(
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", content_type))
     return status, headers, body
+
+
+def _fill(body: bytes, site: Site, path: str) -> bytes:
+    """A ``template`` body with ``{host}``, ``{path}`` and ``{url}`` of this request."""
+    text = body.decode("utf-8")
+    shown = quote(path, safe="/-._~!$&'()*+,;=:@")  # no quote marks or brackets in a body
+    for name, value in (("{url}", site.origin + shown), ("{host}", site.host), ("{path}", shown)):
+        text = text.replace(name, value)
+    return text.encode("utf-8")
 
 
 def _location(template: str, path: str) -> str:

@@ -55,6 +55,14 @@ SIGNAL_NAMES: dict[str, str] = {
     "slow-response": "responses delayed or dripped slowly",
     "oversized-response": "bodies larger than the crawler's size limits",
     "hostile-text": "<script> and template syntax in policy files, headers and meta",
+    "edge-ai-refused": "the CDN refuses named AI agents (403 error page); robots.txt allows all",
+    "edge-pay-per-crawl": "402 Payment Required with a crawler-price header for AI agents",
+    "edge-x402": "402 Payment Required with an x402 JSON payment-requirements body",
+    "edge-ai-challenge": "a JavaScript challenge page shown to AI agents only",
+    "edge-ai-decoy": "AI agents get decoy pages with hidden links into a generated maze",
+    "edge-robots-refused": "AI agents are refused even /robots.txt (they cannot read it)",
+    "robots-request-only": "robots.txt blocks AI crawlers, the server serves them every page",
+    "edge-control": "the control for probes: every agent gets the same answers",
 }
 """Names allowed in ``covers`` besides finding codes: signals that are no finding."""
 
@@ -66,6 +74,7 @@ MAX_REPEAT = 1_000_000
 MAX_STREAM_BYTES = 4 * 1024**3
 """Generated bodies (``stream_bytes``, ``bomb_bytes``) are made while sending, never held."""
 MAX_HEADER_FLOOD = 100_000
+MAX_MAZE_LINKS = 20
 ENCODINGS = ("gzip", "br")
 
 Behaviour = Literal["reset", "hang"]
@@ -73,16 +82,20 @@ Behaviour = Literal["reset", "hang"]
 _HOST_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+example$")
 _COVER_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_TOKEN_RE = _HEADER_NAME_RE
+"""A User-Agent product token: RFC 9110 token characters, as a header name (``GPTBot``)."""
+_MAZE_RE = re.compile(r"^/(?:[A-Za-z0-9._~-]+/)*$")
 _SITE_KEYS = {
     "name", "kind", "platform", "country", "tags", "render", "covers", "routes", "headers",
-    "profile_pattern", "artwork_pattern", "description", "fallback", "https",
+    "profile_pattern", "artwork_pattern", "description", "fallback", "https", "edge",
 }  # fmt: skip
 _ROUTE_KEYS = {
     "status", "headers", "file", "body", "repeat_file", "times", "head_file", "tail_file",
     "delay", "drip_bytes_per_second", "behaviour", "hang_seconds",
     "encoding", "bomb_bytes", "stream_bytes", "content_length", "chunked", "reset_after",
-    "header_flood",
+    "header_flood", "agents", "maze", "maze_links", "template",
 }  # fmt: skip
+_EDGE_KEYS = _ROUTE_KEYS | {"paths", "except_paths"}
 _TEXT_TYPES = ("application/json", "application/xml", "application/rsl+xml", "text/javascript")
 
 _MIME = mimetypes.MimeTypes()
@@ -129,9 +142,53 @@ class Route:
     """Send the headers and this many body bytes, then abort with a TCP reset."""
     header_flood: int = 0
     """Extra junk headers sent with the answer."""
+    agents: tuple[str, ...] = ()
+    """User-Agent product tokens this route answers (any one, case-insensitive, anywhere in
+    the header); empty: every request."""
+    maze: str | None = None
+    """The body is a generated decoy page whose hidden links lead further under this path."""
+    maze_links: int = 4
+    template: bool = False
+    """``{host}``, ``{path}`` and ``{url}`` in the body are replaced for each request."""
 
     def matches(self, path: str) -> bool:
-        return fnmatchcase(path, self.pattern) if "*" in self.pattern else path == self.pattern
+        return _path_matches(self.pattern, path)
+
+    def answers(self, user_agent: str) -> bool:
+        """Whether this route applies to a request with this User-Agent header."""
+        return not self.agents or agent_matches(self.agents, user_agent)
+
+
+@dataclass(frozen=True)
+class EdgeRule:
+    """A site-wide answer for named agents, checked before the routes and files (a CDN or
+    firewall rule keyed on the User-Agent)."""
+
+    agents: tuple[str, ...]
+    """Product tokens (any one, case-insensitive, anywhere in the User-Agent header)."""
+    paths: tuple[str, ...]
+    """Paths or globs the rule covers."""
+    except_paths: tuple[str, ...]
+    """Paths or globs left to the ordinary site even for these agents."""
+    route: Route
+    """What the rule answers (its ``pattern`` is the rule's place, ``edge[0]``)."""
+
+    def applies(self, path: str, user_agent: str) -> bool:
+        return (
+            agent_matches(self.agents, user_agent)
+            and any(_path_matches(p, path) for p in self.paths)
+            and not any(_path_matches(p, path) for p in self.except_paths)
+        )
+
+
+def agent_matches(tokens: tuple[str, ...], user_agent: str) -> bool:
+    """Whether the User-Agent header contains one of the product tokens, in any case."""
+    text = user_agent.lower()
+    return any(token.lower() in text for token in tokens)
+
+
+def _path_matches(pattern: str, path: str) -> bool:
+    return fnmatchcase(path, pattern) if "*" in pattern else path == pattern
 
 
 @dataclass(frozen=True)
@@ -157,17 +214,30 @@ class Site:
     """Served with 200 for any path without a file or route (a single-page app's shell)."""
     https: bool = False
     """The seed is ``https://``; through the proxy, that is a tunnel with broken TLS."""
+    edge: tuple[EdgeRule, ...] = ()
+    """Rules for named agents, checked in order before the routes."""
 
     @property
     def origin(self) -> str:
         return f"{'https' if self.https else 'http'}://{self.host}"
 
-    def route_for(self, path: str) -> Route | None:
-        """The exact route for ``path``, else the first glob route that matches it."""
-        for route in self.routes:
+    @property
+    def all_routes(self) -> tuple[Route, ...]:
+        """The routes and the answers of the edge rules."""
+        return self.routes + tuple(rule.route for rule in self.edge)
+
+    def route_for(self, path: str, user_agent: str = "") -> Route | None:
+        """What answers ``path`` for this User-Agent: the first edge rule that applies, else
+        the exact route, else the first glob route that matches (routes limited to some
+        ``agents`` count only for them)."""
+        for rule in self.edge:
+            if rule.applies(path, user_agent):
+                return rule.route
+        routes = [r for r in self.routes if r.answers(user_agent)]
+        for route in routes:
             if "*" not in route.pattern and route.pattern == path:
                 return route
-        return next((r for r in self.routes if "*" in r.pattern and r.matches(path)), None)
+        return next((r for r in routes if "*" in r.pattern and r.matches(path)), None)
 
     def file_for(self, path: str) -> Path | None:
         """The static file served at ``path`` (``/x`` also finds ``/x.html`` and ``/x/``)."""
@@ -251,6 +321,9 @@ def load_site(folder: Path) -> Site:
     routes_spec = spec.get("routes", {})
     if not isinstance(routes_spec, dict):
         raise SiteError(f"{where}: 'routes' must be an object of path -> route")
+    edge_spec = spec.get("edge", [])
+    if not isinstance(edge_spec, list):
+        raise SiteError(f"{where}: 'edge' must be a list of rules")
     return Site(
         host=host,
         folder=folder,
@@ -271,7 +344,71 @@ def load_site(folder: Path) -> Site:
         files=files,
         fallback=_fallback(folder, spec.get("fallback"), where),
         https=_bool(spec, "https", where),
+        edge=tuple(
+            _edge_rule(folder, value, where, f"edge[{number}]")
+            for number, value in enumerate(edge_spec)
+        ),
     )
+
+
+def _edge_rule(folder: Path, spec: object, spec_path: str, place: str) -> EdgeRule:
+    """One ``edge`` rule: ``agents`` (required), ``paths``, ``except_paths`` and route keys."""
+    where = f"{spec_path}: {place}"
+    if not isinstance(spec, dict):
+        raise SiteError(f"{where}: must be an object")
+    _no_unknown_keys(spec, _EDGE_KEYS, where)
+    if "agents" not in spec:
+        raise SiteError(f"{where}: 'agents' is required (the User-Agent tokens it applies to)")
+    paths = _paths(spec, "paths", ("/*",), where)
+    if not paths:
+        raise SiteError(f"{where}: 'paths' must name at least one path")
+    except_paths = _paths(spec, "except_paths", (), where)
+    route_spec = {k: v for k, v in spec.items() if k not in ("paths", "except_paths")}
+    route = _route(folder, paths[0], route_spec, where)
+    return EdgeRule(route.agents, paths, except_paths, replace(route, pattern=place))
+
+
+def _paths(spec: dict[str, Any], key: str, default: tuple[str, ...], where: str) -> tuple[str, ...]:
+    value = spec.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and p.startswith("/") for p in value
+    ):
+        raise SiteError(f"{where}: {key!r} must be a list of paths or globs starting with '/'")
+    return tuple(value)
+
+
+def _agents(spec: dict[str, Any], where: str) -> tuple[str, ...]:
+    value = spec.get("agents")
+    if value is None:
+        return ()
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(t, str) and _TOKEN_RE.match(t) for t in value)
+    ):
+        raise SiteError(
+            f"{where}: 'agents' must be a non-empty list of User-Agent product tokens "
+            'such as "GPTBot" (no spaces or slashes)'
+        )
+    return tuple(value)
+
+
+def _maze(spec: dict[str, Any], where: str) -> dict[str, Any]:
+    """``maze`` (a folder path like ``/maze/``), ``maze_links`` and ``template``."""
+    maze = spec.get("maze")
+    if maze is not None and (not isinstance(maze, str) or not _MAZE_RE.match(maze)):
+        raise SiteError(f"{where}: 'maze' must be a folder path like '/maze/'")
+    if maze is not None and any(k in spec for k in ("file", "body", "repeat_file")):
+        raise SiteError(f"{where}: 'maze' makes the body; give no 'file', 'body' or 'repeat_file'")
+    if "maze_links" in spec and maze is None:
+        raise SiteError(f"{where}: 'maze_links' only goes with 'maze'")
+    links = _count(spec, "maze_links", 1, MAX_MAZE_LINKS, where)
+    template = _bool(spec, "template", where)
+    if template and not any(k in spec for k in ("file", "body")):
+        raise SiteError(f"{where}: 'template' needs a 'file' or 'body'")
+    return {"maze": maze, "maze_links": 4 if links is None else links, "template": template}
 
 
 def _fallback(folder: Path, name: object, where: str) -> Path | None:
@@ -393,6 +530,12 @@ def _route(folder: Path, path: str, spec: object, where: str) -> Route:
         raise SiteError(f"{where}: 'drip_bytes_per_second' must be a positive integer")
     if drip is not None and body is not None and len(body) / drip > MAX_DRIP_SECONDS:
         raise SiteError(f"{where}: dripping this body takes over {MAX_DRIP_SECONDS:.0f} s")
+    generated = _maze(spec, where)
+    if generated["template"] and body is not None:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SiteError(f"{where}: a 'template' body must be UTF-8 text") from None
     return Route(
         pattern=path,
         status=status,
@@ -403,6 +546,8 @@ def _route(folder: Path, path: str, spec: object, where: str) -> Route:
         drip_bytes_per_second=drip,
         behaviour=behaviour,
         hang_seconds=_seconds(spec, "hang_seconds", MAX_HANG, MAX_HANG, where),
+        agents=_agents(spec, where),
+        **generated,
         **_hostile_keys(spec, where),
     )
 

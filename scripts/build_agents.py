@@ -5,7 +5,9 @@ Input: ``robots.json`` of the ai-robots-txt/ai.robots.txt list (MIT). Only facts
 from it: the token, the operator's name and link, whether the agent respects robots.txt and
 its knownagents.com category. Its prose (``description``, ``frequency``, free-text
 ``function``) is never copied. The purpose class of each token is the project's own: the
-hand-reviewed table below, else a fallback derived from the category.
+hand-reviewed table below, else a fallback derived from the category. So are the full
+User-Agent strings a probe sends and the robots.txt exemptions (``USER_AGENTS`` and
+``ROBOTS_EXEMPTIONS``): each read on the operator's own page, kept with that page's URL.
 
 Usage: ``python scripts/build_agents.py [SOURCE_JSON] [--out PATH]``
 """
@@ -26,8 +28,11 @@ DEFAULT_OUT = REPO / "audits" / "data" / "agents.json"
 
 # Bump the date to the review date and reset the counter, or bump the counter for a
 # second build on the same day.
-REGISTRY_VERSION = "2026.11.25-1"
+REGISTRY_VERSION = "2026.12.06-1"
 REVIEW_DATE = "2026-11-25"
+"""When the purpose classes were last reviewed (``checked`` of reviewed entries)."""
+PROBE_REVIEW_DATE = "2026-12-06"
+"""When the User-Agent strings and robots.txt exemptions below were last checked."""
 SNAPSHOT_DATE = "2026-08-22"
 
 SOURCES = [
@@ -42,7 +47,7 @@ SOURCES = [
         "name": "project",
         "url": None,
         "commit": None,
-        "date": REVIEW_DATE,
+        "date": PROBE_REVIEW_DATE,
         "licence": "MIT",
     },
 ]
@@ -297,6 +302,81 @@ DOCS_URLS: dict[str, str] = {
 # (the operator's documented spelling); the other spellings are kept in `spellings`.
 PREFERRED_SPELLINGS = frozenset({"meta-externalagent", "meta-externalfetcher", "Webzio-Extended"})
 
+# The full User-Agent string each operator publishes for its agent, exactly as its page
+# prints it, and that page (checked on PROBE_REVIEW_DATE). A probe sends this string, so
+# only strings an operator publishes are kept. None for: control tokens, which never crawl
+# (Google-Extended, Applebot-Extended, Webzio-Extended, YandexAdditional); Anthropic's
+# agents, whose page names the tokens but gives no full string; Bytespider, whose operator
+# publishes no page. Amazon's page later replaced the Chrome version with a placeholder
+# ("Chrome/W.X.Y.Z"); the strings below are the last concrete ones it printed (April 2026).
+_OPENAI_BOTS = "https://developers.openai.com/api/docs/bots"
+_PERPLEXITY_BOTS = "https://docs.perplexity.ai/docs/resources/perplexity-crawlers"
+_AMAZON_BOTS = "https://developer.amazon.com/amazonbot"
+_COMMON_CRAWL_FAQ = "https://commoncrawl.org/faq"
+_MISTRAL_BOTS = "https://docs.mistral.ai/robots"
+_GOOGLE_USER_FETCHERS = (
+    "https://developers.google.com/crawling/docs/crawlers-fetchers/google-user-triggered-fetchers"
+)
+_META_CRAWLER_UA = "(+https://developers.facebook.com/docs/sharing/webmasters/crawler)"
+_WEBKIT = "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko"
+_AMAZON_CHROME = "Chrome/119.0.6045.214 Safari/537.36"
+USER_AGENTS: dict[str, tuple[str, str]] = {
+    # training
+    "GPTBot": (f"{_WEBKIT}); compatible; GPTBot/1.3; +https://openai.com/gptbot", _OPENAI_BOTS),
+    "CCBot": ("CCBot/2.0 (https://commoncrawl.org/faq/)", _COMMON_CRAWL_FAQ),
+    "meta-externalagent": (f"meta-externalagent/1.1 {_META_CRAWLER_UA}", _META_DOCS),
+    # AI search
+    "OAI-SearchBot": (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/131.0.0.0 Safari/537.36; compatible; OAI-SearchBot/1.3;"
+        " +https://openai.com/searchbot",
+        _OPENAI_BOTS,
+    ),
+    "PerplexityBot": (
+        f"{_WEBKIT}; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)",
+        _PERPLEXITY_BOTS,
+    ),
+    "meta-webindexer": (f"meta-webindexer/1.1 {_META_CRAWLER_UA}", _META_DOCS),
+    "Amazonbot": (
+        f"{_WEBKIT}; compatible; Amazonbot/0.1; +https://developer.amazon.com/support/amazonbot)"
+        f" {_AMAZON_CHROME}",
+        _AMAZON_BOTS,
+    ),
+    # fetches on a user's request
+    "ChatGPT-User": (
+        f"{_WEBKIT}); compatible; ChatGPT-User/1.0; +https://openai.com/bot",
+        _OPENAI_BOTS,
+    ),
+    "Perplexity-User": (
+        f"{_WEBKIT}; compatible; Perplexity-User/1.0; +https://perplexity.ai/perplexity-user)",
+        _PERPLEXITY_BOTS,
+    ),
+    "meta-externalfetcher": (f"meta-externalfetcher/1.1 {_META_CRAWLER_UA}", _META_DOCS),
+    "MistralAI-User": (
+        f"{_WEBKIT}; compatible; MistralAI-User/1.0; +https://docs.mistral.ai/robots)",
+        _MISTRAL_BOTS,
+    ),
+    "Amzn-User": (f"{_WEBKIT}; compatible; Amzn-User/0.1) {_AMAZON_CHROME}", _AMAZON_BOTS),
+}
+
+# Agents a robots.txt rule cannot bind, with the page that says so (checked on
+# PROBE_REVIEW_DATE). "user-action": the operator says its user-triggered fetcher may not
+# apply robots.txt. "ignores" and "own-group" need a published measurement or statement
+# naming the agent; none is recorded yet (ai.robots.txt's "No" for Bytespider cites none).
+# Anthropic says Claude-User obeys robots.txt, so it has no entry.
+ROBOTS_EXEMPTIONS: dict[str, tuple[str, str]] = {
+    "ChatGPT-User": ("user-action", _OPENAI_BOTS),
+    "Perplexity-User": ("user-action", _PERPLEXITY_BOTS),
+    "meta-externalfetcher": ("user-action", _META_DOCS),
+    "Amzn-User": ("user-action", _AMAZON_BOTS),
+    "Google-Agent": ("user-action", _GOOGLE_USER_FETCHERS),
+    "Google-NotebookLM": ("user-action", _GOOGLE_USER_FETCHERS),
+}
+ROBOTS_EXEMPTION_KINDS = frozenset({"ignores", "own-group", "user-action"})
+# RFC 9110 §5.5: a field value is visible ASCII and single spaces, no control characters.
+_HEADER_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
+MAX_USER_AGENT_CHARS = 512
+
 _LINK_ONLY = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _BARE_URL = re.compile(r"https?://\S+")
@@ -384,6 +464,9 @@ def _finish(facts: dict[str, Any], sources: list[str]) -> dict[str, Any]:
         fixed = [OPERATOR_FIXES[s] for s in spellings if s in OPERATOR_FIXES]
         operator = fixed[0] if fixed else facts["operator"]
     in_catalogue = any(s in PROJECT_AGENTS for s in spellings)
+    probe = _probe_facts(token, spellings, purpose)
+    probed = any(value is not None for value in probe.values())
+    checked = PROBE_REVIEW_DATE if probed else (REVIEW_DATE if reviewed else SNAPSHOT_DATE)
     return {
         "token": token,
         "spellings": spellings,
@@ -396,9 +479,38 @@ def _finish(facts: dict[str, Any], sources: list[str]) -> dict[str, Any]:
         "category": facts["category"],
         "rfc9309_valid": _RFC_TOKEN.fullmatch(token) is not None,
         "matchable_as": matchable_as(token),
-        "sources": sources + (["project"] if in_catalogue else []),
-        "checked": REVIEW_DATE if reviewed else SNAPSHOT_DATE,
+        "sources": sources + (["project"] if in_catalogue or probed else []),
+        "checked": checked,
+        **probe,
     }
+
+
+def _probe_facts(token: str, spellings: list[str], purpose: str) -> dict[str, str | None]:
+    """The reviewed User-Agent string and robots.txt exemption of a token, checked."""
+    user_agent, ua_source = _lookup(USER_AGENTS, spellings) or (None, None)
+    exemption, exemption_source = _lookup(ROBOTS_EXEMPTIONS, spellings) or (None, None)
+    if user_agent is not None:
+        _check_user_agent(token, spellings, purpose, user_agent)
+    if exemption is not None and exemption not in ROBOTS_EXEMPTION_KINDS:
+        raise ValueError(f"{token}: unknown robots.txt exemption {exemption!r}")
+    if exemption == "user-action" and purpose != "user":
+        raise ValueError(f"{token}: a user-action exemption needs purpose user, not {purpose}")
+    return {
+        "user_agent": user_agent,
+        "user_agent_source": ua_source,
+        "robots_exemption": exemption,
+        "robots_exemption_source": exemption_source,
+    }
+
+
+def _check_user_agent(token: str, spellings: list[str], purpose: str, user_agent: str) -> None:
+    """A reviewed User-Agent string is a clean header value that names its own agent."""
+    if purpose == "control":
+        raise ValueError(f"{token}: a control token never crawls, so has no User-Agent string")
+    if len(user_agent) > MAX_USER_AGENT_CHARS or not _HEADER_VALUE.fullmatch(user_agent):
+        raise ValueError(f"{token}: User-Agent string is not a plain header value")
+    if not any(s.casefold() in user_agent.casefold() for s in spellings):
+        raise ValueError(f"{token}: User-Agent string {user_agent!r} does not name the agent")
 
 
 def build_agents(source: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -420,7 +532,14 @@ def build_agents(source: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _unused_table_keys(source: Mapping[str, Any]) -> list[str]:
     """Keys of the hand-written tables that name no token (a stale review)."""
     known = {t.casefold() for t in source} | {t.casefold() for t in PROJECT_AGENTS}
-    tables: list[Iterable[str]] = [PURPOSES, LEGACY, OPERATOR_FIXES, DOCS_URLS]
+    tables: list[Iterable[str]] = [
+        PURPOSES,
+        LEGACY,
+        OPERATOR_FIXES,
+        DOCS_URLS,
+        USER_AGENTS,
+        ROBOTS_EXEMPTIONS,
+    ]
     return sorted({k for t in tables for k in t if k.casefold() not in known})
 
 

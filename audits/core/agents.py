@@ -2,14 +2,15 @@
 
 The data is ``audits/data/agents.json``, built by ``scripts/build_agents.py`` from the
 ai.robots.txt list (MIT, credited in ``data/ai-robots-txt.LICENSE``) plus the project's own
-purpose class per token. Verdicts record :data:`REGISTRY_VERSION`.
+purpose class per token, the full User-Agent string operators publish (what a probe sends)
+and the agents a robots.txt rule cannot bind. Verdicts record :data:`REGISTRY_VERSION`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -18,10 +19,38 @@ from typing import Any, Final, Literal, cast, get_args
 Purpose = Literal["train", "control", "search", "user", "other"]
 ClassSource = Literal["reviewed", "derived"]
 Respect = Literal["yes", "no", "unclear"]
+RobotsExemption = Literal["ignores", "own-group", "user-action"]
+"""Why a robots.txt rule cannot bind an agent: it is documented or measured to ignore
+robots.txt, to read only a group naming it (never ``*``), or it is a user-action fetcher
+whose operator says robots.txt does not apply to it."""
 
 PURPOSES: Final = frozenset(get_args(Purpose))
 TRAINING_PURPOSES: Final = frozenset({"train", "control"})
+ROBOTS_EXEMPTIONS: Final = frozenset(get_args(RobotsExemption))
 VERSION_RE: Final = re.compile(r"\d{4}\.\d{2}\.\d{2}-\d+")
+
+DEFAULT_PROBE_AGENTS: Final[tuple[str, ...]] = (
+    # training
+    "GPTBot",
+    "CCBot",
+    "meta-externalagent",
+    # AI search
+    "OAI-SearchBot",
+    "PerplexityBot",
+    "Amazonbot",
+    # fetches on a user's request
+    "ChatGPT-User",
+    "Perplexity-User",
+    "meta-externalfetcher",
+    "MistralAI-User",
+)
+"""The agents probed when none are named: each has a published User-Agent string."""
+
+# RFC 9110 §5.5: a field value is visible ASCII and single spaces; a User-Agent string is
+# sent as a header, so a line break or control character in the data must never reach it.
+_HEADER_VALUE: Final = re.compile(r"[!-~]+(?: [!-~]+)*")
+_MAX_USER_AGENT_CHARS: Final = 512
+_SOURCE_URL: Final = re.compile(r"https?://\S+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,14 @@ class Agent:
     """ISO date the facts were last checked."""
     spellings: tuple[str, ...] = ()
     """Every spelling the list uses for this token; RFC 9309 §2.2.1 matches them alike."""
+    user_agent: str | None = None
+    """The full User-Agent string the operator publishes for it (what a probe sends)."""
+    user_agent_source: str | None = None
+    """Where ``user_agent`` was read: the operator's page."""
+    robots_exemption: RobotsExemption | None = None
+    """Set when a robots.txt rule cannot bind this agent (see :data:`RobotsExemption`)."""
+    robots_exemption_source: str | None = None
+    """Where the exemption is documented or measured."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +121,53 @@ class Registry:
     def tokens(self) -> tuple[str, ...]:
         """Every agent's token, in registry order."""
         return tuple(a.token for a in self.agents)
+
+    def probeable(self) -> tuple[Agent, ...]:
+        """Agents with a published User-Agent string (the ones a probe can present)."""
+        return tuple(a for a in self.agents if a.user_agent is not None)
+
+    def probe_agents(self, tokens: Sequence[str] | None = None) -> tuple[Agent, ...]:
+        """The agents to probe as: ``tokens`` looked up case-insensitively, else the default.
+
+        Duplicates are dropped, order is kept. ValueError names every token that is not in
+        the registry or has no published User-Agent string, and lists those that can be
+        probed; nothing is half-resolved.
+        """
+        if isinstance(tokens, str):
+            raise TypeError("probe_agents takes a sequence of tokens, not one string")
+        wanted = DEFAULT_PROBE_AGENTS if tokens is None else tokens
+        agents: dict[str, Agent] = {}
+        unknown: list[str] = []
+        no_string: list[str] = []
+        for token in wanted:
+            agent = self.get(token)
+            if agent is None:
+                unknown.append(token)
+            elif agent.user_agent is None:
+                no_string.append(agent.token)
+            else:
+                agents.setdefault(agent.token, agent)
+        if unknown or no_string:
+            raise ValueError(self._probe_error(unknown, no_string))
+        return tuple(agents.values())
+
+    def _probe_error(self, unknown: Sequence[str], no_string: Sequence[str]) -> str:
+        """Why some tokens cannot be probed, and which can."""
+        problems = []
+        if unknown:
+            named = ", ".join(self._with_suggestion(t) for t in dict.fromkeys(unknown))
+            problems.append(f"not in the agent registry: {named}")
+        if no_string:
+            problems.append(
+                "no published User-Agent string: " + ", ".join(map(repr, dict.fromkeys(no_string)))
+            )
+        can = ", ".join(sorted((a.token for a in self.probeable()), key=str.casefold))
+        return f"cannot probe: {'; '.join(problems)}. Agents that can be probed: {can or 'none'}"
+
+    def _with_suggestion(self, written: str) -> str:
+        """A token quoted, with the registry token it was likely meant as."""
+        meant = self.suggest(written)
+        return f"{written!r} (did you mean {meant.token!r}?)" if meant else repr(written)
 
     def suggest(self, written: str) -> Agent | None:
         """The agent a user-agent value that is not a registry token was most likely meant as."""
@@ -124,6 +208,12 @@ def _agent_from(item: Any) -> Agent:
         raise ValueError(f"agents.json: {token}: bad class_source")
     if item.get("respects_robots") not in get_args(Respect):
         raise ValueError(f"agents.json: {token}: bad respects_robots")
+    user_agent, ua_source = _sourced(item, "user_agent", "user_agent_source")
+    exemption, exemption_source = _sourced(item, "robots_exemption", "robots_exemption_source")
+    if user_agent is not None:
+        _check_user_agent(token, item["purpose"], user_agent)
+    if exemption is not None and exemption not in ROBOTS_EXEMPTIONS:
+        raise ValueError(f"agents.json: {token}: bad robots_exemption {exemption!r}")
     return Agent(
         token=token,
         operator=_optional_str(item, "operator"),
@@ -138,7 +228,32 @@ def _agent_from(item: Any) -> Agent:
         sources=_str_tuple(item, "sources"),
         checked=str(item.get("checked", "")),
         spellings=_str_tuple(item, "spellings") or (token,),
+        user_agent=user_agent,
+        user_agent_source=ua_source,
+        robots_exemption=cast(RobotsExemption | None, exemption),
+        robots_exemption_source=exemption_source,
     )
+
+
+def _sourced(item: Mapping[str, Any], name: str, source: str) -> tuple[str | None, str | None]:
+    """A fact and the URL it was read at: both given or both null."""
+    value, where = _optional_str(item, name), _optional_str(item, source)
+    token = item.get("token")
+    if value is not None and where is None:
+        raise ValueError(f"agents.json: {token}: {name} has no {source}")
+    if value is None and where is not None:
+        raise ValueError(f"agents.json: {token}: {source} given without {name}")
+    if where is not None and not _SOURCE_URL.fullmatch(where):
+        raise ValueError(f"agents.json: {token}: {source} is not a URL: {where!r}")
+    return value, where
+
+
+def _check_user_agent(token: str, purpose: str, user_agent: str) -> None:
+    """A User-Agent string fit to send: a control token has none; a plain header value."""
+    if purpose == "control":
+        raise ValueError(f"agents.json: {token}: a control token never crawls: no user_agent")
+    if len(user_agent) > _MAX_USER_AGENT_CHARS or not _HEADER_VALUE.fullmatch(user_agent):
+        raise ValueError(f"agents.json: {token}: user_agent is not a plain header value")
 
 
 def _optional_str(item: Mapping[str, Any], name: str) -> str | None:

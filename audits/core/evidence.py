@@ -26,6 +26,7 @@ FetchKind = Literal[
     "tos",
     "license",
     "sitemap",
+    "probe",
     "other",
 ]
 
@@ -50,6 +51,9 @@ class Fetch:
     """The DOM after JavaScript ran, when the page was rendered in a browser."""
     skipped: str | None = None
     """Why the fetch was not made (e.g. ``robots-disallowed`` for our own agent)."""
+    agent: str | None = None
+    """For a ``probe``: the registry token of the AI agent whose User-Agent string it sent.
+    The probe's ``url`` is the URL of the baseline fetch (ours) it repeats."""
 
     def header_values(self, name: str) -> tuple[str, ...]:
         """Every value of a header, by case-insensitive name, in order."""

@@ -48,6 +48,13 @@ class UseVerdict:
     gaps: tuple[str, ...] = ()
     """Agents relevant to this use that nothing blocks (robots.txt)."""
     unknown_because: tuple[str, ...] = ()
+    enforced: str | None = None
+    """What the edge did to the probed AI agents relevant to this use: ``refused``,
+    ``charged``, ``challenged``, ``degraded``, ``served``, or ``mixed`` when they got different
+    answers; None when none was probed. Set by the site audit from the probes' reading."""
+    unenforceable: tuple[str, ...] = ()
+    """Probed agents relevant to this use that only robots.txt blocks, though the agent
+    registry says a robots.txt rule cannot bind them (the edge did not stop them either)."""
 
     @property
     def mechanisms(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from audits.signals.http_equiv.signal import HTTP_EQUIV
 from audits.signals.images.signal import IMAGES
 from audits.signals.llms_txt.signal import LLMS_TXT
 from audits.signals.pages.signal import CONTENT_USAGE_HEADER, DIRECTIVES, PAGES, TDMREP
+from audits.signals.probes.signal import PROBES
 from audits.signals.robots.signal import (
     AI_TRAINING_LINES,
     CONTENT_SIGNAL,
@@ -49,4 +50,5 @@ SIGNALS: tuple[Signal[Any], ...] = (
     RSL,  # RSL licence documents
     IMAGES,  # embedded image metadata
     BUILDERS,  # the site builder and its AI toggle (ROBOTS, PAGES)
+    PROBES,  # what the edge does to AI agents' User-Agents, against robots.txt (ROBOTS)
 )

@@ -9,7 +9,7 @@ signal by name except to fill the :class:`SiteAudit` fields the report and expor
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from audits import INTERPRETER_VERSION
@@ -28,6 +28,8 @@ from audits.signals.llms_txt import LlmsTxt
 from audits.signals.llms_txt.signal import LLMS_TXT
 from audits.signals.pages import PageSignals
 from audits.signals.pages.signal import PAGES, TDMREP
+from audits.signals.probes import ProbeReading, use_enforced, use_unenforceable
+from audits.signals.probes.signal import PROBES
 from audits.signals.robots import AgentTable, RobotsTxt
 from audits.signals.robots.access import RobotsAccess
 from audits.signals.robots.audit import Authorship
@@ -35,7 +37,7 @@ from audits.signals.robots.signal import ROBOTS, RobotsReading, robots_paths
 from audits.signals.tdmrep import TdmrepFile
 from audits.site.mechanisms import site_findings
 
-__all__ = ["LocatedFinding", "SiteAudit", "audit_site", "robots_paths"]
+__all__ = ["LocatedFinding", "SiteAudit", "audit_site", "robots_paths", "with_enforcement"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class SiteAudit:
     or by hand."""
     images: tuple[SiteImage, ...] = ()
     """The sampled images read for embedded metadata (IPTC, C2PA/CAWG), with their uses."""
+    probes: ProbeReading = field(default_factory=ProbeReading)
+    """What the edge did to each probed AI agent, and the declared-against-enforced matrix;
+    empty when probing was off (audits/signals/probes/__init__.py)."""
     readings: Readings = field(default_factory=Readings, compare=False, repr=False)
     """Every registered signal's reading, by signal (``audit.readings[TDMREP]``)."""
 
@@ -88,6 +93,7 @@ def audit_site(
         combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
         for use in USES
     )
+    verdicts = with_enforcement(verdicts, site.readings.get(PROBES))
     pages = site.readings.get(PAGES) or ()
     located += (LocatedFinding(f, where) for f, where in site_findings(verdicts, pages))
     combined: set[tuple[str, str | None, str | None]] = set()
@@ -99,6 +105,23 @@ def audit_site(
     for signal in signals:
         located += signal.conclude(site.readings[signal], site, verdicts)
     return _site_audit(site, pages, verdicts, tuple(located))
+
+
+def with_enforcement(
+    verdicts: tuple[UseVerdict, ...], probes: ProbeReading | None
+) -> tuple[UseVerdict, ...]:
+    """Each verdict with what the edge did to the probed agents of its use (``enforced``) and
+    the agents only an unenforceable robots.txt line blocks; unchanged without probes."""
+    if probes is None or not probes.agents:
+        return verdicts
+    return tuple(
+        replace(
+            v,
+            enforced=use_enforced(probes, v.use),
+            unenforceable=use_unenforceable(probes, v.use),
+        )
+        for v in verdicts
+    )
 
 
 def _site_audit(
@@ -134,7 +157,9 @@ def _site_audit(
             authorship=file.authorship if file else None,
             robots=robots.robots,
             aitxt=aitxt.parsed if aitxt else None,
+            probes=readings.get(PROBES),
         ),
         images=readings.get(IMAGES) or (),
+        probes=readings.get(PROBES) or ProbeReading(),
         readings=readings,
     )

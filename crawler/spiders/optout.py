@@ -5,6 +5,10 @@ It decides which URLs to request and turns responses into FetchRecords; deciding
 records mean is ``audits/``' job. The one reading it does is its own robots.txt check:
 pages and images are fetched only where robots.txt lets our agent in (RFC 9309, so an
 unreachable robots.txt means "disallow everything"); what it skips is recorded.
+
+With probes on (``OPTOUT_PROBE_AGENTS``, ``crawler/probes.py``), a site's baseline is followed
+by its probes: a few of the URLs it fetched asked again as other crawlers, recorded and
+never read by the spider.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from audits.core.agents import Agent
 from audits.signals.images import content_range, next_range
 from audits.signals.images.renditions import rendition_pairs
 from audits.signals.robots import RobotsTxt, parse_robots
@@ -35,8 +40,10 @@ from crawler.discovery import (
 )
 from crawler.items import FetchRecord, SiteDone, SiteSeen
 from crawler.meta_refresh import next_hop, refresh_target
+from crawler.middlewares.probe_redirect import PROBE_PATH
 from crawler.network import CLOSE_REASON as NETWORK_CLOSE_REASON
 from crawler.network import DOWN_STAT, NETWORK_LEVEL, NetworkWatch, down_message
+from crawler.probes import PROBE_KIND, ProbeTargets, excluded_hosts, probe_agents, site_probed
 from crawler.records import (
     now,
     record_failure,
@@ -69,9 +76,10 @@ FETCH_KINDS = (
     *IMAGE_KINDS,
     "sitemap",
     "license",
+    PROBE_KIND,
 )
 """Every kind of request the spider makes (``FetchRecord.kind``)."""
-RECORDED_ONLY = frozenset({"aitxt", "tdmrep", "llms", "tos", "image-tail", "license"})
+RECORDED_ONLY = frozenset({"aitxt", "tdmrep", "llms", "tos", "image-tail", "license", PROBE_KIND})
 """Kinds whose answer leads to no further request: recorded, and read by ``audits/`` only."""
 RENDITIONS_PER_ARTWORK = 2
 """Displayed/original pairs fetched from each sampled artwork page."""
@@ -96,6 +104,10 @@ class SiteState:
     crawl_delay: float = 0.0
     platform: PlatformState | None = None
     """Set for platform seeds with a profile_pattern: their profiles are sampled."""
+    probes: ProbeTargets | None = None
+    """Set for a site that will be probed: the baseline fetches its probes will repeat."""
+    probed: bool = False
+    """Its probes were asked for (once the baseline was done)."""
 
 
 class OptoutSpider(scrapy.Spider):
@@ -120,6 +132,7 @@ class OptoutSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OptoutSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.probe_agents  # noqa: B018  # an unknown probe agent stops the crawl here, at once
         # Settings are still open here (Scrapy freezes them after creating the spider): the
         # browser download handler is installed only when some page will be rendered, so a
         # crawl without rendering never starts Chromium.
@@ -164,6 +177,17 @@ class OptoutSpider(scrapy.Spider):
             str(self.settings.get("OPTOUT_NETWORK_CONTROL") or ""),
             self.settings.getfloat("OPTOUT_NETWORK_CONTROL_TIMEOUT"),
         )
+
+    @cached_property
+    def probe_agents(self) -> tuple[Agent, ...]:
+        """The agents each site is probed as (none unless ``OPTOUT_PROBE_AGENTS`` is set);
+        ValueError for a token the agent registry does not know."""
+        return probe_agents(self.settings.get("OPTOUT_PROBE_AGENTS"))
+
+    @cached_property
+    def probe_excluded(self) -> frozenset[str]:
+        """Hosts never probed (``OPTOUT_PROBE_EXCLUDE``)."""
+        return excluded_hosts(self.settings.get("OPTOUT_PROBE_EXCLUDE"))
 
     @property
     def seeds_path(self) -> Path:
@@ -226,6 +250,11 @@ class OptoutSpider(scrapy.Spider):
     def _open_site(self, seed: Seed) -> Iterator[Any]:
         """A site's first requests (its policy files); the distributed spider shares this."""
         site = SiteState(seed, platform=platform_state(seed))
+        if self.probe_agents:
+            if site_probed(seed, self.probe_excluded):
+                site.probes = ProbeTargets(seed.origin)
+            else:
+                self.crawler.stats.inc_value("optout/probe/sites_excluded")
         self.sites[seed.origin] = site
         self.network.opened(seed.origin)
         yield SiteSeen(self.crawl_id, seed)
@@ -244,12 +273,19 @@ class OptoutSpider(scrapy.Spider):
         discovery: bool = False,
         byte_range: tuple[int, int] | None = None,
         redirect: Mapping[str, Any] | None = None,
+        probe: Agent | None = None,
+        probe_path: tuple[str, ...] = (),
     ) -> scrapy.Request:
+        """A request for ``url`` as ``kind``; with ``probe``, the same request as the baseline
+        fetch of that kind made (its size limit, its ``Range``), recorded as a ``probe`` and
+        sent with the probed agent's User-Agent string, following redirects only along
+        ``probe_path``, the URLs the baseline went through."""
         site.outstanding += 1
-        site.requested.add(_key(kind, url, render))
+        if probe is None:
+            site.requested.add(_key(kind, url, render))
         meta: dict[str, Any] = {
             "optout_origin": site.seed.origin,
-            "optout_kind": kind,
+            "optout_kind": kind if probe is None else PROBE_KIND,
             "optout_url": url,
             "optout_parent": parent,
             "optout_maxbytes": self._maxbytes(kind),
@@ -267,6 +303,13 @@ class OptoutSpider(scrapy.Spider):
             headers["Range"] = f"bytes=0-{self._maxbytes('image') - 1}"
         if render:
             meta["playwright"] = True
+        if probe is not None:
+            if not probe.user_agent:  # never our own User-Agent under another agent's name
+                raise ValueError(f"{probe.token} has no published User-Agent string to probe with")
+            meta["optout_agent"] = probe.token
+            meta["optout_probe_of"] = kind
+            meta[PROBE_PATH] = probe_path
+            headers["User-Agent"] = probe.user_agent
         if site.crawl_delay:
             # AutoThrottle would otherwise lower the delay robots.txt asked for.
             meta["autothrottle_dont_adjust_delay"] = True
@@ -338,6 +381,11 @@ class OptoutSpider(scrapy.Spider):
             maxbytes=meta["optout_maxbytes"],
         )
         yield from self._count(site, record)
+        if kind == PROBE_KIND:  # recorded only: nothing is read or requested from its answer
+            yield from self._settle(site)
+            return
+        if site.probes is not None:
+            site.probes.offer(record, discovery=bool(meta.get("optout_discovery")))
         if not meta.get("playwright") and not (yield from self._refreshed(site, response, record)):
             handler = self.AFTER.get(kind)
             if handler is not None:
@@ -451,6 +499,12 @@ class OptoutSpider(scrapy.Spider):
 
     def _settle(self, site: SiteState) -> Iterator[Any]:
         if site.outstanding == 0 and site.robots_rule != "pending":
+            if not site.probed:
+                site.probed = True
+                probes = list(self._probes(site))
+                if probes:
+                    yield from probes  # the site is done when they are
+                    return
             self.sites.pop(site.seed.origin, None)
             self.crawler.stats.inc_value("optout/sites/done")
             done = SiteDone(self.crawl_id, site.seed.origin, site.fetches, site.errors, now())
@@ -459,6 +513,27 @@ class OptoutSpider(scrapy.Spider):
                 done.profiles_sampled = site.platform.sampled
             yield done
             yield from self._open_sites()
+
+    def _probes(self, site: SiteState) -> Iterator[scrapy.Request]:
+        """The site's probes, asked once its baseline is done: each chosen baseline fetch
+        (``ProbeTargets``) again per probed agent, in registry-set order."""
+        if site.probes is None:
+            return
+        targets = site.probes.targets()
+        stats = self.crawler.stats
+        if targets:
+            stats.inc_value("optout/probe/sites")
+        for agent in self.probe_agents:
+            for target in targets:
+                stats.inc_value("optout/probe/requests")
+                yield self._request(
+                    site,
+                    target.kind,
+                    target.url,
+                    policy=target.kind == "robots",
+                    probe=agent,
+                    probe_path=target.path,
+                )
 
     def _after_robots(
         self, site: SiteState, response: Response | None, record: FetchRecord

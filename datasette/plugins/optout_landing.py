@@ -73,6 +73,21 @@ select max(a.crawl_id) from audits a join crawls c on c.id = a.crawl_id
 where c.status = 'finished'
 """
 
+# Per crawl: sites probed, and those whose edge refuses, charges or challenges some probed AI
+# agent (its verdict over all its probes), or blocks one that robots.txt allows. Probing is
+# opt-in: a crawl without probes has no rows, and the page shows none of these numbers.
+_PROBES_SQL = """
+select count(distinct origin) as probed,
+  count(distinct case when enforced = 'refused' then origin end) as refusing,
+  count(distinct case when enforced = 'charged' then origin end) as charging,
+  count(distinct case when enforced = 'challenged' then origin end) as challenging,
+  count(distinct case when declared = 'allowed'
+    and enforced in ('refused', 'charged', 'challenged') then origin end) as edge_only,
+  count(distinct case when declared = 'blocked' and enforced = 'served' then origin end)
+    as robots_only
+from probe_agents where crawl_id = ?
+"""
+
 _MECHANISMS_SQL = """
 select mechanism, effect, count(distinct origin) as sites
 from contributions where crawl_id = ? and use = 'train'
@@ -134,6 +149,7 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
             one,
         )
     ).first()
+    probes = await _probe_numbers(db, crawl)
     queries = await datasette.get_canned_queries(name, None)
     opted_out = by_state.get("reserved", 0) + by_state.get("partial", 0)
     return {
@@ -158,6 +174,7 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
         "conflict_sites": conflicts,
         "changes": changes[0],
         "changed_sites": changes[1],
+        "probes": probes,
         "most_blocked": agents[:TOP_AGENTS],
         "least_blocked": list(reversed(agents[-LEAST_AGENTS:])),
         "mechanisms": _mechanism_rows(mechanisms),
@@ -172,6 +189,15 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
             for q in queries
         ],
     }
+
+
+async def _probe_numbers(db: Any, crawl: int) -> dict[str, Any] | None:
+    """The edge numbers of one crawl, or None when it probed no site (or the database has no
+    probe table: audited before probes existed)."""
+    if not await db.table_exists("probe_agents"):
+        return None
+    numbers = (await _rows(db, _PROBES_SQL, [crawl]))[0]
+    return numbers if numbers["probed"] else None
 
 
 def _mechanism_rows(mechanisms: dict[str, dict[str, int]]) -> list[dict[str, Any]]:

@@ -95,6 +95,7 @@ def _uses(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]]
                 "state": verdict["state"],
                 "sentence": verdict["sentence"],
                 "conflict": verdict["conflict"],
+                "enforced": verdict.get("enforced"),
                 "unknown_because": verdict["unknown_because"],
                 "contributions": [
                     {**c, "evidence": _evidence(datasette, name, c["evidence"])}
@@ -160,6 +161,50 @@ def _images(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any
         }
         for i in images
     ]
+
+
+_TARGET_ORDER = ("robots", "home", "page", "artwork", "profile", "image", "original")
+"""The probe matrix's columns, as a crawl asks for them; any other target comes after."""
+
+
+def _probes(datasette: Any, name: str, report: SiteReport) -> dict[str, Any] | None:
+    """Declared against enforced per probed agent, and each agent's probes per target (the
+    baseline's kind: robots, home, page, image, ...); None when the crawl did not probe."""
+    probes = report.get("probes")
+    if probes is None:
+        return None
+    found = dict.fromkeys(r["target"] for r in probes["results"])
+    targets = sorted(found, key=lambda t: _TARGET_ORDER.index(t) if t in _TARGET_ORDER else 99)
+    cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in probes["results"]:
+        cells.setdefault((r["agent"], r["target"]), []).append(
+            {
+                **r,
+                "href": _fetch_href(datasette, name, r["probe_fetch_id"]),
+                "baseline_href": _fetch_href(datasette, name, r["baseline_fetch_id"]),
+                "path": _path(r["url"]),
+            }
+        )
+    agents: list[dict[str, Any]] = [dict(a) for a in probes["agents"]]
+    listed = {a["agent"] for a in agents}
+    for r in probes["results"]:  # an agent the matrix left out still shows its probes
+        if r["agent"] not in listed:
+            listed.add(r["agent"])
+            agents.append({"agent": r["agent"], "purpose": None, "declared": None})
+    return {
+        "targets": targets,
+        "agents": [
+            {**a, "cells": [cells.get((a["agent"], t), []) for t in targets]} for a in agents
+        ],
+    }
+
+
+def _probe_agents(report: SiteReport) -> dict[str, str]:
+    """The agent each probe fetch was sent as, by fetch id (for the list of fetches)."""
+    probes = report.get("probes")
+    if probes is None:
+        return {}
+    return {r["probe_fetch_id"]: r["agent"] for r in probes["results"] if r["probe_fetch_id"]}
 
 
 _AGENTS_SHOWN = 8
@@ -235,6 +280,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
     ]
     audit = (await db.execute("select * from audits where crawl_id = ?", [row["crawl_id"]])).first()
     timeline = await db.execute_fn(lambda conn: site_timeline(conn, row["origin"]))
+    probe_agents = _probe_agents(report)
     row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
     context.update(
         site=report,
@@ -246,12 +292,24 @@ async def site_page(datasette: Any, request: Any) -> Response:
         findings=_findings(datasette, name, report),
         images=_images(datasette, name, report),
         agents=await _agents(db, report),
+        probes=_probes(datasette, name, report),
         fetches=[
-            {**e, "href": _fetch_href(datasette, name, e["fetch_id"]), "path": _path(e["url"])}
+            {
+                **e,
+                "href": _fetch_href(datasette, name, e["fetch_id"]),
+                "path": _path(e["url"]),
+                "agent": probe_agents.get(e["fetch_id"] or ""),
+            }
             for e in report["evidence"]
         ],
         changes=changes,
         history=_history(timeline),
+        disagree_href=datasette.urls.query(name, "edge_and_robots_disagree")
+        + f"?crawl={row['crawl_id']}",
+        probes_table_href=datasette.urls.table(name, "probes")
+        + "?origin="
+        + quote(row["origin"], safe="")
+        + f"&crawl_id={row['crawl_id']}",
         platform_history_href=datasette.urls.query(name, "platforms_over_time")
         + "?site="
         + quote(row["origin"], safe=""),

@@ -89,7 +89,7 @@ def test_registry_version_format() -> None:
     match = re.fullmatch(r"(\d{4})\.(\d{2})\.(\d{2})-([1-9]\d*)", version)
     assert match, version
     datetime.date(int(match[1]), int(match[2]), int(match[3]))
-    assert REGISTRY_VERSION == registry_version() == version == "2026.11.25-1"
+    assert REGISTRY_VERSION == registry_version() == version == "2026.12.06-1"
 
 
 def test_registry_credits_ai_robots_txt_source() -> None:
@@ -161,6 +161,10 @@ def test_entries_have_every_field() -> None:
         "matchable_as",
         "sources",
         "checked",
+        "user_agent",
+        "user_agent_source",
+        "robots_exemption",
+        "robots_exemption_source",
     }
     assert all(set(entry) == fields for entry in bundled_entries())
 

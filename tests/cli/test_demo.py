@@ -33,7 +33,7 @@ def demo_run(
         [str(OPTOUT), "demo", "--no-serve", "--db", str(db)],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=900,  # a bound against a hang, not a speed check
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
     )
@@ -55,6 +55,23 @@ def test_demo_audits_every_sample_site(
         audited = conn.execute("SELECT COUNT(*) FROM site_summary").fetchone()[0]
         done = conn.execute("SELECT COUNT(*) FROM site_status WHERE status = 'done'").fetchone()[0]
     assert (audited, done) == (SAMPLE_SITES, SAMPLE_SITES)
+
+
+def test_demo_shows_what_the_sample_edges_do_to_ai_agents(
+    demo_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    _, db = demo_run
+    with sqlite3.connect(db) as conn:
+        enforced = dict(
+            conn.execute(
+                "SELECT origin, enforced FROM probe_agents WHERE agent = 'GPTBot'"
+                " AND origin IN ('http://printmaker-paz.example', 'http://plain-sam.example')"
+            ).fetchall()
+        )
+    assert enforced == {
+        "http://printmaker-paz.example": "charged",
+        "http://plain-sam.example": "served",
+    }
 
 
 def test_demo_prints_where_the_database_is_and_a_summary(

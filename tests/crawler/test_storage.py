@@ -92,6 +92,8 @@ def test_opening_twice_applies_migrations_once(db_path: Path) -> None:
         {"name": "m006_scale_indexes"},
         {"name": "m007_latest_sites_table"},
         {"name": "m008_unfinished_crawls_unaudited"},
+        {"name": "m009_fetch_agent"},
+        {"name": "m010_probe_tables"},
     ]
     assert {"crawls", "sites", "site_status", "bodies", "fetches"} <= set(db.table_names())
     db.close()

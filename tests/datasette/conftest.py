@@ -25,6 +25,7 @@ from crawler.storage import FetchWriter, finish_crawl, now_iso, open_db, start_c
 from results.derive import audit_crawl
 from results.serve import datasette_dir
 from tests.crawler.conftest import SAMPLE_SEEDS, run_crawl, sample_web  # noqa: F401
+from tests.results.probe_db import build_probed_db
 
 EDITED_ORIGIN = "http://artist-anna.example"
 DB_NAME = "audit"
@@ -114,6 +115,19 @@ def make_datasette(db_path: Path, **settings: Any) -> Datasette:
 @pytest.fixture(scope="session")
 def ds(audited_db: Path) -> Iterator[Datasette]:
     yield make_datasette(audited_db)
+
+
+@pytest.fixture(scope="session")
+def probed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two audited crawls with probes (tests/results/probe_db.py): an edge that refuses,
+    charges and serves AI agents, a robots.txt block the edge does not enforce, an edge block
+    appearing and disappearing between the crawls, and a site probed in crawl 2 only."""
+    return build_probed_db(tmp_path_factory.mktemp("datasette-probes") / f"{DB_NAME}.db")
+
+
+@pytest.fixture(scope="session")
+def probed_ds(probed_db: Path) -> Iterator[Datasette]:
+    yield make_datasette(probed_db)
 
 
 def get(ds: Datasette, path: str) -> httpx.Response:

@@ -44,6 +44,8 @@ BIG_TABLES = frozenset(
         "images",
         "profiles",
         "platform_summary",
+        "probes",
+        "probe_agents",
     }
 )
 # Datasette's own count of every table's rows: it runs once per immutable database (the counts

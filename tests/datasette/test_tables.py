@@ -33,6 +33,8 @@ TABLES = (
     "images",
     "profiles",
     "platform_summary",
+    "probes",
+    "probe_agents",
 )
 HIDDEN = ("bodies", "_sqlite_migrations", "sqlite_sequence", "webhook_deliveries")
 

@@ -25,6 +25,26 @@ def _three_crawls(db: sqlite_utils.Database) -> None:
         audit_crawl(db, crawl)
 
 
+def _before_the_rule(path: Path, unfinished: int) -> sqlite_utils.Database:
+    """A database as an earlier version left it: three audited crawls, one of them since
+    marked unfinished, and the rule's migration not applied yet.
+
+    The crawls are written and audited with today's schema (today's writer and audit write
+    columns older schemas lack) and the rule's migration is then marked not applied, so that
+    opening the database applies it, as it would to a database that never had it.
+    """
+    old = open_db(path)
+    _three_crawls(old)
+    _unfinish(old, unfinished)
+    old.execute(
+        "DELETE FROM _sqlite_migrations WHERE migration_set = ? AND name = ?",
+        [migrations.name, BEFORE_THE_RULE],
+    )
+    old.conn.commit()
+    old.close()
+    return open_db(path)
+
+
 def _unfinish(db: sqlite_utils.Database, crawl_id: int) -> None:
     db.execute("update crawls set status = 'interrupted' where id = ?", [crawl_id])
     db.conn.commit()
@@ -71,13 +91,7 @@ def test_resolving_an_unfinished_crawl_names_it(tmp_path: Path, spec: str) -> No
 
 
 def test_an_old_database_loses_what_it_derived_from_unfinished_crawls(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    old = sqlite_utils.Database(path)
-    migrations.apply(old, stop_before=BEFORE_THE_RULE)
-    _three_crawls(old)
-    _unfinish(old, 3)
-    old.close()
-    db = open_db(path)
+    db = _before_the_rule(tmp_path / "old.db", unfinished=3)
     for table in ("audits", "site_summary", "site_verdicts", "changes", "latest_sites"):
         crawls = {c for (c,) in db.execute(f"select crawl_id from {table}")}
         assert 3 not in crawls, table
@@ -89,12 +103,6 @@ def test_an_old_database_loses_what_it_derived_from_unfinished_crawls(tmp_path: 
 
 
 def test_changes_against_an_unfinished_crawl_go_with_it(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    old = sqlite_utils.Database(path)
-    migrations.apply(old, stop_before=BEFORE_THE_RULE)
-    _three_crawls(old)
-    _unfinish(old, 2)
-    old.close()
-    db = open_db(path)
+    db = _before_the_rule(tmp_path / "old.db", unfinished=2)
     previous = {c for (c,) in db.execute("select previous_crawl_id from changes")}
     assert 2 not in previous

@@ -17,13 +17,14 @@ from audits.core.uses import EvidenceRef, State, UseVerdict
 from audits.signals.aitxt import AiTxt
 from audits.signals.builders._signatures import BUILDERS, TEMPLATE_MARKERS, Builder, Toggle
 from audits.signals.pages import PageSignals, page_signals
+from audits.signals.probes import EDGE_RULE, ProbeReading, blocking_vendor, vendor_name
 from audits.signals.robots import RobotsTxt
 from audits.signals.robots.audit import Authorship
 
 CODES: dict[str, Severity] = {"builder-ai-toggle-off": "info"}
 
 How = Literal["generator", "header", "html", "host", "robots"]
-Author = Literal["builder-toggle", "cdn-managed", "known-template", "by-hand"]
+Author = Literal["builder-toggle", "cdn-managed", "known-template", "by-hand", "edge-rule"]
 
 _HTML_SCAN_BYTES = 512 * 1024
 _PAGES_SCANNED = 5
@@ -58,6 +59,9 @@ class OptOutAuthor:
     mechanism: str
     author: Author
     detail: str
+    vendor: str | None = None
+    """For ``edge-rule``: the CDN or bot manager whose rule refused or charged AI agents, when
+    its answers named it (``cloudflare``, ``vercel``, …)."""
 
 
 def detect_builder(
@@ -99,6 +103,8 @@ def _match(
         if generator and builder.generators and generator.casefold().startswith(builder.generators):
             return "generator", _ref(page.fetch), f'<meta name="generator" content="{generator}">'
     for fetch in evidence.fetches:
+        if fetch.kind == "probe":  # another agent's answer: maybe the CDN's page, not the site
+            continue
         for name, value in fetch.headers:
             for wanted, part in builder.headers:
                 if name.lower() == wanted and part in value.casefold():
@@ -150,8 +156,16 @@ def opt_out_author(
     authorship: Authorship | None,
     robots: RobotsTxt | None,
     aitxt: AiTxt | None = None,
+    probes: ProbeReading | None = None,
 ) -> OptOutAuthor:
-    """Builder toggle, CDN-managed block, known template or by hand, for one mechanism."""
+    """Builder toggle, CDN-managed block, known template, edge rule or by hand, for one
+    mechanism."""
+    if mechanism == EDGE_RULE:
+        vendor = blocking_vendor(probes) if probes is not None else None
+        name = vendor_name(vendor)
+        who = f"{name}'s edge" if name else "an edge rule (CDN or firewall; vendor not named)"
+        detail = f"{who} refuses or charges AI agents"
+        return OptOutAuthor(mechanism, "edge-rule", detail, vendor)
     template = _template(robots)
     if mechanism in _ROBOTS_MECHANISMS:
         if authorship is not None and authorship.author == "cloudflare-managed":
@@ -178,13 +192,16 @@ def opt_out_authors(
     authorship: Authorship | None,
     robots: RobotsTxt | None,
     aitxt: AiTxt | None = None,
+    probes: ProbeReading | None = None,
 ) -> tuple[OptOutAuthor, ...]:
     """One attribution per mechanism that reserves some use (in the order they contribute)."""
     mechanisms = dict.fromkeys(
         c.mechanism for v in verdicts for c in v.contributions if c.effect != "allowed"
     )
     return tuple(
-        opt_out_author(m, builder=builder, authorship=authorship, robots=robots, aitxt=aitxt)
+        opt_out_author(
+            m, builder=builder, authorship=authorship, robots=robots, aitxt=aitxt, probes=probes
+        )
         for m in mechanisms
     )
 

@@ -8,6 +8,7 @@ import inspect
 from typing import get_args
 
 from audits.core.evidence import FetchKind
+from crawler.probes import PROBE_KIND
 from crawler.spiders import optout
 from crawler.spiders.optout import FETCH_KINDS, RECORDED_ONLY, OptoutSpider
 
@@ -17,12 +18,14 @@ KIND_ARGUMENT = {"_request": 1, "_follow": 1, "_render": 2}
 
 def requested_kinds() -> set[str]:
     """The literal kinds the spider's source passes to ``_request``, ``_follow``, ``_render``
-    (its policy files besides)."""
+    (its policy files besides), and ``probe`` where a call passes ``probe=``."""
     found = {kind for kind, _ in optout.POLICY_FILES}
     for node in ast.walk(ast.parse(inspect.getsource(optout))):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         index = KIND_ARGUMENT.get(node.func.attr)
+        if index is not None and any(keyword.arg == "probe" for keyword in node.keywords):
+            found.add(PROBE_KIND)  # a probe repeats a baseline kind, recorded as "probe"
         if index is not None and len(node.args) > index:
             kind = node.args[index]
             # A computed kind (an f-string…) would escape this check: only names pass on.
