@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette nginx wrk clean chromium redis demo fuzz chaos faults
+.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs nginx wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -98,6 +98,22 @@ bench-workers: setup nginx
 DATASETTE_SIZES ?= 100000
 bench-datasette: $(STAMP) wrk
 	$(BIN)/python benchmarks/datasette_load.py --sizes $(DATASETTE_SIZES)
+
+# Access logs (issue 16): the combined-format parser and agent matcher over a generated
+# 10,000,000-line log (about 2.2 GB in a temporary directory, deleted after), beside
+# ai-crawler-logs (PyPI, installed into benchmarks/.cache/logs/venv, never the project's venv)
+# and Debian's GoAccess (installed when run as root). Report: results/logs.{md,json}.
+LOGS_SIZES ?= 1000000,10000000
+bench-logs: $(STAMP)
+	@if command -v goaccess >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's goaccess for the log benchmark"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq goaccess) \
+			|| echo "goaccess could not be installed: the report says so"; \
+	else \
+		echo "goaccess not found and not root: the report says it is unavailable"; \
+	fi
+	$(BIN)/python benchmarks/logs_bench.py --sizes $(LOGS_SIZES)
 
 # The web server of the crawl benchmarks: Debian's nginx.
 nginx:

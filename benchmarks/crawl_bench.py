@@ -34,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.machine import cpu_model  # noqa: E402
 from benchmarks.synthetic_web import Nginx, build_variants, serve, write_seeds  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -250,14 +251,7 @@ def run_size(sites: int, server: Nginx, concurrency: int, probe_agents: str = ""
 
 
 def machine() -> dict[str, object]:
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    model = cpu_model()
     memory = next(
         line.split()[1]
         for line in Path("/proc/meminfo").read_text().splitlines()

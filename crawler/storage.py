@@ -61,6 +61,13 @@ def is_write_failure(exc: sqlite3.Error) -> bool:
     return str(getattr(exc, "sqlite_errorname", "")).startswith(_WRITE_FAILURES)
 
 
+def unusable_db(path: str | Path, exc: sqlite3.DatabaseError) -> StorageError:
+    """Why opening (and migrating) the evidence database failed, in one line."""
+    if is_write_failure(exc):
+        return write_failure(path, exc)
+    return StorageError(f"{path}: cannot be used as the evidence database ({exc})")
+
+
 def write_failure(
     path: str | Path, exc: sqlite3.Error, again: str = "run the command again"
 ) -> StorageError:
@@ -321,9 +328,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         db.close()
-        if is_write_failure(exc):
-            raise write_failure(path, exc) from exc
-        raise StorageError(f"{path}: cannot be used as the evidence database ({exc})") from exc
+        raise unusable_db(path, exc) from exc
     return db
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from audits import INTERPRETER_VERSION, TOOL_VERSION
+from optout_cli.agents_cmd import agents
 from optout_cli.audit_cmd import audit
 from optout_cli.changes_cmd import changes
 from optout_cli.check_cmd import check
@@ -12,6 +13,7 @@ from optout_cli.crawl import crawl
 from optout_cli.demo_cmd import demo
 from optout_cli.explain import explain
 from optout_cli.export_cmd import export
+from optout_cli.logs_cmd import logs
 from optout_cli.merge_cmd import merge
 from optout_cli.prune_cmd import prune
 from optout_cli.queue_cmd import queue
@@ -65,3 +67,5 @@ cli.add_command(serve)
 cli.add_command(schedule)
 cli.add_command(queue)
 cli.add_command(merge)
+cli.add_command(agents)
+cli.add_command(logs)

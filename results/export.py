@@ -31,13 +31,15 @@ from audits.signals.aipref import ATTACH_REVISION, VOCAB_REVISION
 from crawler.storage import StorageError, refuse_foreign_db
 from results.derive import AuditError, audited, resolve_crawl
 from results.export_platforms import by_builder, platforms
+from results.logs.publish import export_site_logs, logs_summary, site_logs
+from results.logs.store import has_logs
 from results.probe_rows import probe_summary
 from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
 from results.schema import SITE_HEADLINE, SITE_TALLIES
 from results.site_lookup import site_candidates
 
-SCHEMA_VERSION: Final = "1.3"
+SCHEMA_VERSION: Final = "1.4"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
@@ -48,9 +50,10 @@ SITE_KEYS: Final = frozenset(
     | {"robots", "findings", "evidence", "versions", "images", "builder"}
 )
 _ADDED_IN_1_1: Final = ("images", "builder")
-OPTIONAL_SITE_KEYS: Final = frozenset({"probes"})
+OPTIONAL_SITE_KEYS: Final = frozenset({"probes", "crawler_logs"})
 """Keys a site object has only when there is something to say (``probes``: the crawl probed
-the site), so that a site without them exports as it did before they existed."""
+the site; ``crawler_logs``: an ingested access log holds lines of its AI crawlers), so that a
+site without them exports as it did before they existed."""
 CSV_COLUMNS: Final = (
     *SITE_HEADLINE,
     *SITE_TALLIES,
@@ -228,10 +231,15 @@ def iter_sites(
 ) -> Iterator[SiteReport]:
     """The selected sites' objects, in origin order, one stored report at a time."""
     where, params = selection.where(crawl_id)
+    logs = has_logs(db.conn)  # only a database that had a log ingested has these keys
     for (report,) in db.execute(
         f"SELECT report FROM site_summary WHERE {where} ORDER BY origin", params
     ):
-        yield export_site(full_report(db.conn, crawl_id, load_report(report)))
+        site = full_report(db.conn, crawl_id, load_report(report))
+        section = site_logs(db.conn, site["origin"]) if logs else None
+        if section is not None:
+            site = cast(SiteReport, {**site, "crawler_logs": export_site_logs(section)})
+        yield export_site(site)
 
 
 def _crawl_settings(text: str | None) -> dict[str, Any]:
@@ -329,7 +337,11 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
     # Only a crawl that probed has these numbers; a database audited before probes existed,
     # opened read-only, has no probe table at all.
     probes = probe_summary(rows) if db.table("probe_agents").exists() else None
-    return {
+    # Only a database that had an access log ingested has these (results/logs/publish.py).
+    logs = logs_summary(
+        db.conn, (f"origin IN (SELECT origin FROM site_summary WHERE {where})", params)
+    )
+    out = {
         "sites": rows("SELECT COUNT(*) FROM site_summary WHERE {chosen}")[0][0],
         "by_use": {u: _states([(s, n) for use, s, n, _ in verdicts if use == u]) for u in USES},
         "conflicts": {u: sum(c for use, _, _, c in verdicts if use == u) for u in USES},
@@ -340,6 +352,9 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
         "findings": _findings(rows),
         "by_builder": by_builder(db, where, params),
     } | ({} if probes is None else {"probes": probes})
+    if logs is not None:
+        out["crawler_logs"] = logs
+    return out
 
 
 def _mechanisms(rows: _Query) -> dict[str, list[dict[str, Any]]]:

@@ -28,6 +28,7 @@ from results.export import (
     snapshot,
     summary,
 )
+from results.logs.publish import top_findings
 from results.probe_rows import ENFORCED
 from results.report import USE_WORDS
 from results.svg_charts import (
@@ -149,6 +150,16 @@ class Edge:
 
 
 @dataclass(frozen=True)
+class Logs:
+    """What the sites' own access logs show (only for a database that had a log ingested)."""
+
+    numbers: Mapping[str, Any]
+    """The export summary's ``crawler_logs``."""
+    findings: tuple[Mapping[str, Any], ...]
+    """The largest violation findings (never impersonators'), with the first line to cite."""
+
+
+@dataclass(frozen=True)
 class SiteRow:
     origin: str
     name: str | None
@@ -181,6 +192,8 @@ class Report:
     change_chart: Chart | None
     edge: Edge | None
     """None when the crawl probed no site: the report is then as it was before probes."""
+    logs: Logs | None = None
+    """None when no access log was ingested: the report is then as it was before logs."""
 
 
 def sites_phrase(n: int) -> str:
@@ -238,7 +251,15 @@ def build_report(
         changes=changes,
         change_chart=None if changes.previous is None else change_chart(changes),
         edge=read_edge(db, crawl_id, numbers.get("probes")),
+        logs=read_logs(db, numbers.get("crawler_logs")),
     )
+
+
+def read_logs(db: sqlite_utils.Database, numbers: Mapping[str, Any] | None) -> Logs | None:
+    """The access-log section: the export summary's ``crawler_logs`` and the findings."""
+    if numbers is None:
+        return None
+    return Logs(numbers=numbers, findings=tuple(top_findings(db.conn)))
 
 
 def read_edge(

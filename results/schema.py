@@ -517,3 +517,161 @@ UNFINISHED_DERIVED: Final = (
 )
 """Removes what earlier versions derived from unfinished crawls (only finished crawls are
 audited now); the raw evidence stays, so nothing is lost that an audit cannot rebuild."""
+
+
+SCHEMA_LOGS: Final = (
+    # Access logs a site owner gave to `optout logs ingest` (issue 16). Not per crawl: a log
+    # covers its own span of time and is judged against the robots.txt history of every crawl.
+    # Written with IF NOT EXISTS because the tables appear with the first ingest
+    # (results/logs/store.py applies them as their own migration set), so a database that
+    # never saw a log is exactly as before, and they may join the main chain later unchanged.
+    #
+    # One row per log read. sha256 is of the decompressed content (``zcat -f FILE | sha256sum``),
+    # so the same log plain or compressed is one file; it is NULL while the file is being read.
+    # Only counts are kept of the lines: the file's lines themselves are never stored, except
+    # those of identified AI crawlers (crawler_log_lines).
+    """CREATE TABLE IF NOT EXISTS log_files (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT UNIQUE,
+        name TEXT NOT NULL,
+        compression TEXT NOT NULL,
+        format TEXT,
+        site TEXT,
+        lines INTEGER NOT NULL DEFAULT 0,
+        malformed INTEGER NOT NULL DEFAULT 0,
+        agent_lines INTEGER NOT NULL DEFAULT 0,
+        verified INTEGER NOT NULL DEFAULT 0,
+        impersonators INTEGER NOT NULL DEFAULT 0,
+        unverifiable INTEGER NOT NULL DEFAULT 0,
+        violations INTEGER NOT NULL DEFAULT 0,
+        other_host_lines INTEGER NOT NULL DEFAULT 0,
+        stored_lines INTEGER NOT NULL DEFAULT 0,
+        first_time TEXT,
+        last_time TEXT,
+        robots_source TEXT,
+        ingested_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('reading', 'done')),
+        pid INTEGER
+    )""",
+    # The evidence: the lines of identified AI crawlers (and of impersonators of them), as read,
+    # with where they were read (file and line) and the judgement against robots.txt in force.
+    # line_key identifies a line across files (a digest of the raw line and how many identical
+    # lines came before it in its file), so a log read again, grown or rotated into another
+    # file, adds no line twice.
+    """CREATE TABLE IF NOT EXISTS crawler_log_lines (
+        id INTEGER PRIMARY KEY,
+        log_file INTEGER NOT NULL REFERENCES log_files(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        purpose TEXT,
+        operator TEXT,
+        verification TEXT NOT NULL
+            CHECK (verification IN ('verified', 'impersonator', 'unverifiable')),
+        verified_by TEXT,
+        time TEXT NOT NULL,
+        day TEXT NOT NULL,
+        client TEXT NOT NULL,
+        method TEXT NOT NULL,
+        target TEXT NOT NULL,
+        path_prefix TEXT NOT NULL,
+        image INTEGER NOT NULL,
+        robots INTEGER NOT NULL,
+        status INTEGER,
+        size INTEGER,
+        user_agent TEXT NOT NULL,
+        file_sha256 TEXT,
+        line_number INTEGER NOT NULL,
+        raw TEXT NOT NULL,
+        judgement TEXT NOT NULL CHECK (judgement IN
+            ('allowed', 'disallowed', 'within-cache-allowance', 'changed-between', 'unknown')),
+        rule TEXT,
+        robots_fetch_id INTEGER,
+        line_key TEXT NOT NULL
+    )""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS crawler_log_lines_once"
+    " ON crawler_log_lines (origin, line_key)",
+    "CREATE INDEX IF NOT EXISTS crawler_log_lines_agent"
+    " ON crawler_log_lines (origin, agent, verification, time)",
+    "CREATE INDEX IF NOT EXISTS crawler_log_lines_file ON crawler_log_lines (log_file)",
+    "CREATE INDEX IF NOT EXISTS crawler_log_lines_judgement"
+    " ON crawler_log_lines (judgement, origin)",
+    # Per site, agent, verification, day (UTC) and path prefix: rebuilt from crawler_log_lines
+    # for the sites a log touched (results/logs/ingest.py).
+    """CREATE TABLE IF NOT EXISTS crawler_hits (
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        purpose TEXT,
+        operator TEXT,
+        verification TEXT NOT NULL,
+        day TEXT NOT NULL,
+        path_prefix TEXT NOT NULL,
+        hits INTEGER NOT NULL,
+        images INTEGER NOT NULL,
+        disallowed INTEGER NOT NULL,
+        disallowed_images INTEGER NOT NULL,
+        within_cache_allowance INTEGER NOT NULL,
+        changed_between INTEGER NOT NULL,
+        unknown INTEGER NOT NULL,
+        refused INTEGER NOT NULL,
+        robots_reads INTEGER NOT NULL,
+        first_time TEXT NOT NULL,
+        last_time TEXT NOT NULL,
+        PRIMARY KEY (origin, agent, verification, day, path_prefix)
+    )""",
+    "CREATE INDEX IF NOT EXISTS crawler_hits_day ON crawler_hits (day, origin)",
+    "CREATE INDEX IF NOT EXISTS crawler_hits_operator ON crawler_hits (operator, verification)",
+    # One row per hit judged a violation (disallowed by the robots.txt in force, outside the
+    # 24-hour caching allowance), with its evidence and the sentence of its group (agent, day,
+    # path prefix). Impersonators' violations are kept, marked, and never counted against the
+    # operator whose name they borrowed.
+    """CREATE TABLE IF NOT EXISTS crawler_violations (
+        line_id INTEGER PRIMARY KEY REFERENCES crawler_log_lines(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        operator TEXT,
+        verification TEXT NOT NULL,
+        day TEXT NOT NULL,
+        path_prefix TEXT NOT NULL,
+        time TEXT NOT NULL,
+        method TEXT NOT NULL,
+        target TEXT NOT NULL,
+        image INTEGER NOT NULL,
+        status INTEGER,
+        rule TEXT,
+        robots_fetch_id INTEGER,
+        file_sha256 TEXT,
+        line_number INTEGER NOT NULL,
+        raw TEXT NOT NULL,
+        sentence TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS crawler_violations_site"
+    " ON crawler_violations (origin, agent, verification, day, path_prefix)",
+    "CREATE INDEX IF NOT EXISTS crawler_violations_operator"
+    " ON crawler_violations (operator, verification, origin)",
+    # How each agent behaved on each site over all its stored lines, as verified or claimed
+    # (audits.logs.judge.AgentBehaviour): did it read robots.txt before anything else, how
+    # often, images taken from disallowed paths, whether it kept coming after a 403 or 402.
+    """CREATE TABLE IF NOT EXISTS crawler_behaviour (
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        agent TEXT NOT NULL,
+        purpose TEXT,
+        operator TEXT,
+        verification TEXT NOT NULL,
+        hits INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        robots_reads INTEGER NOT NULL,
+        robots_read_first INTEGER NOT NULL,
+        requests_before_robots INTEGER NOT NULL,
+        robots_reads_per_day REAL NOT NULL,
+        disallowed INTEGER NOT NULL,
+        images_disallowed INTEGER NOT NULL,
+        judgements TEXT NOT NULL,
+        refused_at TEXT,
+        refused_status INTEGER,
+        hits_after_refusal INTEGER NOT NULL,
+        statuses_after_refusal TEXT NOT NULL,
+        PRIMARY KEY (origin, agent, verification)
+    )""",
+)
+"""The access-log tables (``results.logs.store`` applies them; see docs/logs.md)."""

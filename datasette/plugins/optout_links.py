@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from datasette import hookimpl
 
-_FETCH_COLUMNS = frozenset({"fetch_id", "baseline_fetch_id", "probe_fetch_id"})
+_FETCH_COLUMNS = frozenset({"fetch_id", "baseline_fetch_id", "probe_fetch_id", "robots_fetch_id"})
 _CODE_TABLES = frozenset({None, "findings"})
 
 

@@ -13,6 +13,7 @@ from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
+from results.logs.publish import site_logs
 from results.report_types import EvidenceRefReport, SiteReport
 from results.robots_rows import full_report, load_report
 from results.site_lookup import UnknownSite, resolve_site
@@ -207,6 +208,32 @@ def _probe_agents(report: SiteReport) -> dict[str, str]:
     return {r["probe_fetch_id"]: r["agent"] for r in probes["results"] if r["probe_fetch_id"]}
 
 
+def _logs(datasette: Any, name: str, section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The access-log section, with links to the stored lines each finding cites and to the
+    robots.txt fetch in force; None when no log holds a line of this site."""
+    if section is None:
+        return None
+    findings = [
+        {
+            **f,
+            "lines": [
+                {**c, "href": datasette.urls.row(name, "crawler_log_lines", str(c["line_id"]))}
+                for c in f["lines"]
+            ],
+            "more": f["hits"] - len(f["lines"]),
+            "robots_href": _fetch_href(datasette, name, f["robots_fetch_id"]),
+        }
+        for f in section["violations"]
+    ]
+    return {
+        **section,
+        "first_day": section["first_time"][:10],
+        "last_day": section["last_time"][:10],
+        "violations": [f for f in findings if f["verification"] != "impersonator"],
+        "impersonations": [f for f in findings if f["verification"] == "impersonator"],
+    }
+
+
 _AGENTS_SHOWN = 8
 
 
@@ -281,6 +308,8 @@ async def site_page(datasette: Any, request: Any) -> Response:
     audit = (await db.execute("select * from audits where crawl_id = ?", [row["crawl_id"]])).first()
     timeline = await db.execute_fn(lambda conn: site_timeline(conn, row["origin"]))
     probe_agents = _probe_agents(report)
+    logs = await db.execute_fn(lambda conn: site_logs(conn, row["origin"]))
+    quoted = quote(row["origin"], safe="")
     row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
     context.update(
         site=report,
@@ -293,6 +322,11 @@ async def site_page(datasette: Any, request: Any) -> Response:
         images=_images(datasette, name, report),
         agents=await _agents(db, report),
         probes=_probes(datasette, name, report),
+        logs=_logs(datasette, name, logs),
+        log_lines_href=datasette.urls.table(name, "crawler_log_lines") + f"?origin={quoted}",
+        log_violations_href=datasette.urls.table(name, "crawler_violations") + f"?origin={quoted}",
+        log_behaviour_href=datasette.urls.table(name, "crawler_behaviour") + f"?origin={quoted}",
+        log_operators_href=datasette.urls.query(name, "violations_by_operator") + f"?site={quoted}",
         fetches=[
             {
                 **e,

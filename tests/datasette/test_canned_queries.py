@@ -9,6 +9,7 @@ import pytest
 from datasette.app import Datasette
 
 from tests.datasette.conftest import DB_NAME, EDITED_ORIGIN, canned_queries, get, sql_value
+from tests.datasette.log_fixtures import logs_db, logs_ds  # noqa: F401
 
 EXPECTED_COLUMNS = {
     "opted_out": ["origin", "name", "ai_training", "mechanisms", "summary", "crawl_id"],
@@ -62,11 +63,23 @@ EXPECTED_COLUMNS = {
         "probe_fetch_id",
         "crawl_id",
     ],
+    "violations_by_operator": [
+        "operator",
+        "violations",
+        "verified",
+        "unverifiable",
+        "sites",
+        "agents",
+        "example",
+        "by_impersonators",
+    ],
 }
 PARAMS = {"site_agents": {"origin": EDITED_ORIGIN}}
 PROBE_QUERIES = frozenset({"edge_and_robots_disagree"})
 """Queries over probes: the sample web's session crawl probes nothing, so these are asked of
 the probed database (tests/results/probe_db.py), which also has two crawls."""
+LOG_QUERIES = frozenset({"violations_by_operator"})
+"""Queries over access logs: asked of a database with a log ingested (log_fixtures.py)."""
 
 
 @pytest.fixture
@@ -74,6 +87,8 @@ def served(request: pytest.FixtureRequest, name: str) -> tuple[Datasette, Path]:
     """The Datasette and database a canned query is checked against."""
     if name in PROBE_QUERIES:
         return request.getfixturevalue("probed_ds"), request.getfixturevalue("probed_db")
+    if name in LOG_QUERIES:
+        return request.getfixturevalue("logs_ds"), request.getfixturevalue("logs_db")
     return request.getfixturevalue("ds"), request.getfixturevalue("audited_db")
 
 
