@@ -188,6 +188,12 @@ def _file_line(f: FileReport) -> str:
     )
 
 
+def _printable(text: str) -> str:
+    """A log line fit for a terminal: control characters (an escape sequence planted in a
+    User-Agent could rewrite the screen) shown as a backslash, x and two hex digits."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
 def summary_lines(report: IngestReport) -> list[str]:
     """The summary printed after an ingest: per file, then the totals."""
     out = [_file_line(f) for f in report.files]
@@ -201,9 +207,8 @@ def summary_lines(report: IngestReport) -> list[str]:
     )
     for f in read:
         for sample in f.samples:
-            quoted = (
-                sample.raw if len(sample.raw) <= SAMPLE_CHARS else sample.raw[:SAMPLE_CHARS] + "…"
-            )
+            raw = _printable(sample.raw)
+            quoted = raw if len(raw) <= SAMPLE_CHARS else raw[:SAMPLE_CHARS] + "…"
             out.append(f"  {f.name}:{sample.number}: {sample.reason}: {quoted}")
         if f.malformed > len(f.samples):
             out.append(f"  … and {f.malformed - len(f.samples):,} more in {f.name}")
@@ -221,6 +226,12 @@ def summary_lines(report: IngestReport) -> list[str]:
             else ""
         )
     )
+    if total("unjudged"):
+        out.append(
+            f"not judged: {total('unjudged'):,} AI crawler hits at times no crawl of the site"
+            " read its robots.txt (before the first crawl, or while it was unreachable): give"
+            " --robots FILE --since DATE for those times, or crawl the site regularly"
+        )
     others = sum((f.other_hosts for f in read), start=type(read[0].other_hosts)())
     if others:
         shown = ", ".join(f"{h or '(no host)'}: {n:,}" for h, n in others.most_common(3))

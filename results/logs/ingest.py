@@ -115,6 +115,8 @@ class FileReport:
     """Disallowed hits by impersonators: reported apart, never counted against an operator."""
     other_host_lines: int = 0
     """Agent lines for hosts that are not sites of the database (counted, not stored)."""
+    unjudged: int = 0
+    """Agent lines no robots.txt was known for at their time (``unknown``): not "allowed"."""
     other_hosts: Counter[str] = field(default_factory=Counter)
     first_time: datetime | None = None
     last_time: datetime | None = None
@@ -372,6 +374,8 @@ class _FileIngest:
             report.unverifiable += 1
         hit = AgentHit(line, agent.token, agent.purpose, verification, verified_by)
         judged = self.timelines(origin).judge(hit)
+        if judged.judgement == "unknown":
+            report.unjudged += 1
         if judged.judgement == "disallowed":
             if verification == "impersonator":
                 report.impersonator_violations += 1

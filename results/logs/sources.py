@@ -12,6 +12,7 @@ the same digest.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import glob
 import gzip
 import hashlib
@@ -213,7 +214,10 @@ class OpenLog:
                 f"{self.source.name}: the {self.compression} stream is damaged ({err})"
             ) from err
         finally:
-            text.detach()
+            # The log may be closed already (an error stopped the ingest before this
+            # generator was finished): there is nothing left to hand back then.
+            with contextlib.suppress(ValueError):
+                text.detach()
 
     def read_through(self) -> str:
         """Read the rest without looking at it; the content's digest."""

@@ -183,3 +183,27 @@ def test_robots_and_since_judge_a_site_never_crawled(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "violations: 2 hits disallowed" in result.stderr
+
+
+def test_hits_no_robots_txt_is_known_for_are_said_to_be_not_judged(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "access.log", lines())
+    robots = tmp_path / "robots.txt"
+    robots.write_text("User-agent: GPTBot\nDisallow: /gallery/\n")
+    result = optout(
+        "logs", "ingest", log, "--db", tmp_path / "new.db", "--site", "https://new.example",
+        "--robots", robots, "--since", "2099-01-01",  # after every line of the log
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    err = " ".join(result.stderr.split())
+    assert "violations: 0 hits" in err
+    assert "not judged: 4 AI crawler hits at times no crawl of the site read its robots.txt" in err
+
+
+def test_control_characters_of_a_malformed_line_are_not_sent_to_the_terminal(
+    db: Path, tmp_path: Path
+) -> None:
+    log = write_log(tmp_path / "access.log", [*lines(), "\x1b[2Jbad \x07line"])
+    result = optout("logs", "ingest", log, "--db", db, "--site", ANNA)
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[2Jbad \\x07line" in result.stderr
