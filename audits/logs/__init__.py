@@ -82,6 +82,9 @@ class RobotsInForce:
     """The robots fetch that is the evidence."""
     known: bool = True
     """False for spans where robots.txt could not be read (unreachable: ``unknown``)."""
+    last_seen: datetime | None = None
+    """The last crawl that still found this body, for spans from the crawl history: between
+    it and ``until`` the file changed at a moment no crawl saw. None for a span the user gave."""
 
 
 @dataclass(frozen=True)

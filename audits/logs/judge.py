@@ -65,14 +65,9 @@ _IMAGE_ENDPOINTS = ("/_next/image", "/cdn-cgi/image/", "/.netlify/images")
 
 @dataclass(frozen=True)
 class CrawledRobots(RobotsInForce):
-    """A span of the crawl history: the contract's span plus when it was last confirmed.
+    """A span of the crawl history: ``since`` is the first crawl that found this file,
+    ``until`` the first crawl that found another, ``last_seen`` the last that still found it."""
 
-    ``since`` is the first crawl that found this file and ``until`` the first crawl that found
-    another; ``last_seen`` is the last crawl that still found this one. Between ``last_seen``
-    and ``until`` the file changed at a moment no crawl saw.
-    """
-
-    last_seen: datetime | None = None
     crawls: int = 1
     """How many crawls found this file in a row."""
 
@@ -128,7 +123,7 @@ class _Source:
         if not span.known:
             return _Outcome("unknown", None, span.fetch_id)
         allowed, rule = _answer(span, agent, path)
-        last_seen = getattr(span, "last_seen", None)
+        last_seen = span.last_seen
         if (
             last_seen is not None
             and moment > _utc(last_seen)
