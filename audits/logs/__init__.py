@@ -65,7 +65,7 @@ class AgentHit:
     purpose: str
     verification: Verification
     verified_by: str | None = None
-    """What verified it: the range list's name and date, or ``fcrdns``."""
+    """What verified it: the range list's name and date, or ``fcrdns (HOSTNAME)``."""
 
 
 @dataclass(frozen=True)
