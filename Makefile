@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs nginx wrk clean chromium redis demo fuzz chaos faults
+.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs bench-words nginx wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -114,6 +114,12 @@ bench-logs: $(STAMP)
 		echo "goaccess not found and not root: the report says it is unavailable"; \
 	fi
 	$(BIN)/python benchmarks/logs_bench.py --sizes $(LOGS_SIZES)
+
+# Reservations written in words (issue 18): long terms pages with and without the literal
+# prefilter, and the words signal's share of the audit on the sample web. Report:
+# results/words.{md,json}.
+bench-words: $(STAMP)
+	$(BIN)/python benchmarks/words_bench.py
 
 # The web server of the crawl benchmarks: Debian's nginx.
 nginx:

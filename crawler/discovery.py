@@ -20,6 +20,7 @@ from crawler.sampling import (
     Link,
     choose_pages,
     draw_sample,
+    imprint_link,
     listing_pages,
     profile_candidates,
     tos_link,
@@ -30,11 +31,12 @@ from crawler.seeds import Seed
 @dataclass(frozen=True)
 class HomeLinks:
     """Where a home page leads: content pages to sample, listing pages to search for
-    profiles (platforms only) and the terms page."""
+    profiles (platforms only), the terms page and the imprint (legal notice) page."""
 
     pages: tuple[str, ...] = ()
     listings: tuple[str, ...] = ()
     terms: str | None = None
+    imprint: str | None = None
 
 
 def seed_patterns(seed: Seed) -> list[str]:
@@ -52,15 +54,21 @@ def content_pages(
 
 
 def site_home(links: Sequence[Link], base: str, seed: Seed, limit: int, taken: int) -> HomeLinks:
-    """A site's home page: its content-page sample and its terms page (unless sampled)."""
-    chosen, pages = content_pages([link.url for link in links], seed, limit, taken, [base])
+    """A site's home page: its content-page sample, its terms page and its imprint page.
+
+    The terms and imprint pages are left out of the content sample: they are read whole for
+    reservations written in words (``audits/signals/words``), which they are only as their own
+    kinds, and they are not the site's content."""
     terms = tos_link(links, seed.origin)
-    return HomeLinks(pages=tuple(pages), terms=terms if terms not in chosen else None)
+    imprint = _imprint(links, seed, [terms])
+    legal = [base, *(url for url in (terms, imprint) if url)]
+    _, pages = content_pages([link.url for link in links], seed, limit, taken, legal)
+    return HomeLinks(pages=tuple(pages), terms=terms, imprint=imprint)
 
 
 def platform_home(links: Sequence[Link], seed: Seed, listing_limit: int) -> HomeLinks:
-    """A platform's home page: its listing pages (fetched for more profile candidates) and
-    its terms page; its own links are candidates too (``PlatformState.add``)."""
+    """A platform's home page: its listing pages (fetched for more profile candidates), its
+    terms page and its imprint page; its own links are candidates too (``PlatformState.add``)."""
     listings = listing_pages(
         [link.url for link in links],
         seed.origin,
@@ -68,7 +76,15 @@ def platform_home(links: Sequence[Link], seed: Seed, listing_limit: int) -> Home
         seed.profile_pattern,
         seed.artwork_pattern,
     )
-    return HomeLinks(listings=tuple(listings), terms=tos_link(links, seed.origin))
+    terms = tos_link(links, seed.origin)
+    imprint = _imprint(links, seed, [terms])
+    return HomeLinks(listings=tuple(listings), terms=terms, imprint=imprint)
+
+
+def _imprint(links: Sequence[Link], seed: Seed, taken: Sequence[str | None]) -> str | None:
+    """The imprint page, unless it is the terms page."""
+    imprint = imprint_link(links, seed.origin)
+    return imprint if imprint not in taken else None
 
 
 @dataclass

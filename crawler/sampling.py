@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from parsel import Selector
 from w3lib.url import canonicalize_url, safe_url_string
@@ -34,10 +34,33 @@ _SKIP = re.compile(
     r"\.(css|js|json|xml|pdf|zip|mp3|mp4|woff2?|ico)(\?|$)|^mailto:|^tel:|^javascript:",
     re.IGNORECASE,
 )
-_TOS = re.compile(
-    r"terms|tos\b|conditions|legal|nutzungsbedingungen|agb|cgu|condiciones|termini",
+_TOS = re.compile(  # read in the link text and the URL's path and query, never its host
+    r"terms|\btos\b|conditions|legal|nutzungsbedingungen|agb|cgu|condiciones|termini",
     re.IGNORECASE,
 )
+# The terms page (what visitors may do with the work) and the imprint or legal notice (who runs
+# the site) are two pages, fetched as two kinds. "Legal" alone may name either, so _TOS keeps
+# it and an imprint link is never taken as the terms page (``tos_link``). An imprint link is
+# named by a short link text (a footer link, not a post that mentions the word) or by the
+# last segment of its path being one of these names.
+_IMPRINT_TEXT = re.compile(
+    r"(?<!\w)(?:impressum|imprint|colofon|colophon"  # de, en, nl
+    r"|legal\s+(?:notices?|information|disclosure)|mentions\s+l[ée]gales"  # en, fr
+    r"|aviso\s+legal|nota\s+legal|informa[çc][ãa]o\s+legal"  # es, pt
+    r"|note\s+legali|informazioni\s+legali|nota\s+prawna|informacje\s+prawne)(?!\w)"  # it, pl
+    r"|特定商取引|特商法|運営者情報|사업자\s*정보|법적\s*고지",  # ja, ko: words unspaced
+    re.IGNORECASE,
+)
+_IMPRINT_PATH = re.compile(
+    r"(?:impressum|imprint|colofon|colophon|legal[-_]?(?:notices?|info(?:rmation)?|disclosure)"
+    r"|mentions[-_]?l[ée]gales|aviso[-_]?legal|nota[-_]?legal|informa[çc][ãa]o[-_]?legal"
+    r"|note[-_]?legali|informazioni[-_]?legali|nota[-_]?prawna|informacje[-_]?prawne"
+    r"|tokushoho|tokusho|tokutei|特定商取引法(?:に基づく表記)?|運営者情報)"
+    r"(?:\.(?:html?|php|aspx?))?",
+    re.IGNORECASE,
+)
+_SHORT_TEXT = 50
+"""The longest link text taken for a footer link's; longer texts are about something else."""
 _IMAGE_EXT = re.compile(r"\.(jpe?g|png|webp|gif|avif|tiff?|heic)(\?|$)", re.IGNORECASE)
 
 
@@ -138,11 +161,32 @@ def _largest(srcset: str) -> str:
 
 
 def tos_link(links: Iterable[Link], origin: str) -> str | None:
-    """The site's terms-of-service page, by link text or path."""
+    """The site's terms-of-service page, by link text or path (never its imprint)."""
     for link in links:
-        if _same_site(link.url, origin) and (_TOS.search(link.text) or _TOS.search(link.url)):
+        if not _same_site(link.url, origin) or _is_imprint(link):
+            continue
+        parts = urlsplit(link.url)
+        if _TOS.search(link.text) or _TOS.search(f"{parts.path}?{parts.query}"):
             return link.url
     return None
+
+
+def imprint_link(links: Iterable[Link], origin: str) -> str | None:
+    """The site's imprint or legal notice page (Impressum, mentions légales…), by link text
+    or path."""
+    for link in links:
+        if _same_site(link.url, origin) and _is_imprint(link):
+            return link.url
+    return None
+
+
+def _is_imprint(link: Link) -> bool:
+    text = " ".join(link.text.split())
+    if len(text) > _SHORT_TEXT:
+        return False
+    segments = [s for s in unquote(urlsplit(link.url).path).split("/") if s]
+    last = segments[-1] if segments else ""
+    return bool(_IMPRINT_TEXT.search(text) or _IMPRINT_PATH.fullmatch(last))
 
 
 def sitemap_page_urls(body: bytes, limit: int = 200) -> list[str]:

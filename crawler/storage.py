@@ -32,6 +32,7 @@ from results.schema import (
     SCHEMA_PROBES,
     SCHEMA_SCALE,
     SCHEMA_WEBHOOKS,
+    SCHEMA_WORDS,
     UNFINISHED_DERIVED,
 )
 
@@ -252,6 +253,14 @@ def m009_fetch_agent(db: sqlite_utils.Database) -> None:
 def m010_probe_tables(db: sqlite_utils.Database) -> None:
     """What the audit reads from probes: per probe and per probed agent (results/schema.py)."""
     for statement in SCHEMA_PROBES:
+        db.execute(statement)
+
+
+@migrations()
+def m011_words(db: sqlite_utils.Database) -> None:
+    """Reservations written in words: the statements read per site, the verdicts counting
+    them, and the uses a site reserves in words only (results/schema.py)."""
+    for statement in SCHEMA_WORDS:
         db.execute(statement)
 
 
@@ -622,6 +631,7 @@ _KIND_ORDER: Final = (
     "sitemap",
     "page",
     "tos",
+    "imprint",
     "profile",
     "artwork",
     "image",

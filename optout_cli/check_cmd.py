@@ -159,6 +159,10 @@ def _verdict_table(report: SiteReport) -> Table:
         how = ", ".join(verdict["mechanisms"])
         if verdict["conflict"]:
             how += " (the signals contradict each other)"
+        words = verdict.get("state_counting_words")
+        if words and words != verdict["state"]:
+            said, _ = STATE_WORDS.get(words, (words, ""))
+            how = "; ".join(p for p in (how, f"in words only: {said} (not counted)") if p)
         table.add_row(label, Text(word, style=style), how)
     return table
 

@@ -19,6 +19,7 @@ from audits.signals.pages import located_page_findings, page_signals
 from audits.signals.pages.signal import read_tdmrep
 from audits.signals.policy_file import Parsed, PolicyFile
 from audits.signals.robots.signal import read_robots_file
+from optout_cli.explain_text import explain_text
 from optout_cli.jsonout import dumps
 from optout_cli.options import json_option
 
@@ -243,3 +244,6 @@ def explain_headers(file: BinaryIO, url: str, as_json: bool) -> None:
         lines.append(f"Bot protection answer: {wall.vendor} {wall.kind}; nothing here is a policy")
     lines += ["", *_findings_text([lf.finding for lf in located_page_findings([page])])]
     _emit(as_json, {"page": page, "bot_wall": wall}, lines)
+
+
+explain.add_command(explain_text)

@@ -25,11 +25,12 @@ from results.changes import site_changes
 from results.completeness import unfinished_reason
 from results.derive_platforms import image_row, platform_rows, site_extras
 from results.probe_rows import probe_rows
-from results.report import site_report
+from results.report import reserved_in_words_only, site_report
+from results.report_types import StatementReport
 from results.robots_rows import compact, stored_report
-from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES, PROBE_TABLES
+from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES, PROBE_TABLES, WORDS_TABLES
 
-DERIVED = (*DERIVED_TABLES, *PROBE_TABLES)
+DERIVED = (*DERIVED_TABLES, *PROBE_TABLES, *WORDS_TABLES)
 _BATCH = 500
 
 
@@ -313,6 +314,7 @@ def _write_site(
                 "gap_count": len(verdict["gaps"]),
                 "unknown_because": _json(verdict["unknown_because"]),
                 "enforced": verdict.get("enforced"),
+                "state_counting_words": verdict.get("state_counting_words"),
             },
         )
         for c in verdict["contributions"]:
@@ -349,10 +351,13 @@ def _write_site(
             rows.add("probes", row)
         for row in agents:
             rows.add("probe_agents", row)
+    for statement in report.get("statements") or ():
+        rows.add("statements", statement_row(base, statement))
     _write_robots(rows, base, audit, evidence, registry)
     _write_pages(rows, base, audit)
     blocked, total = _training_blocked(audit, registry)
     states = {use: v["state"] for use, v in report["verdicts"].items()}
+    words_only = [use for use, v in report["verdicts"].items() if reserved_in_words_only(v)]
     severities = [f["severity"] for f in report["findings"]]
     rows.add(
         "site_summary",
@@ -375,10 +380,31 @@ def _write_site(
             "warnings": severities.count("warning"),
             "conflicts": sum(v["conflict"] for v in report["verdicts"].values()),
             "summary": report["summary"],
+            "train_counting_words": report["verdicts"]["train"].get("state_counting_words"),
+            "words_only": ", ".join(words_only) or None,
             **extras.summary_columns,
             "report": _json(stored_report(report)),
         },
     )
+
+
+def statement_row(base: Mapping[str, Any], statement: StatementReport) -> dict[str, Any]:
+    """One ``statements`` row: a sentence about mining or AI read on the site."""
+    return {
+        **base,
+        "url": statement["url"],
+        "fetch_id": _int(statement["fetch_id"]),
+        "place": statement["place"],
+        "line": statement["line"],
+        "repeats": statement["repeats"],
+        "kind": statement["kind"],
+        "uses": _json(statement["uses"]),
+        "lang": statement["lang"],
+        "statutes": _json(statement["statutes"]),
+        "trigger": statement["trigger"],
+        "reason": statement["reason"],
+        "text": statement["text"],
+    }
 
 
 def _training_blocked(audit: SiteAudit, registry: Registry) -> tuple[int | None, int]:

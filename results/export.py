@@ -39,7 +39,7 @@ from results.robots_rows import full_report, load_report
 from results.schema import SITE_HEADLINE, SITE_TALLIES
 from results.site_lookup import site_candidates
 
-SCHEMA_VERSION: Final = "1.4"
+SCHEMA_VERSION: Final = "1.5"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
@@ -47,9 +47,11 @@ SEVERITIES: Final = get_args(Severity)
 TOP_AGENTS: Final = 10
 SITE_KEYS: Final = frozenset(
     {"origin", "name", "kind", "platform", "country", "tags", "summary", "verdicts"}
-    | {"robots", "findings", "evidence", "versions", "images", "builder"}
+    | {"robots", "findings", "evidence", "versions", "images", "builder", "statements"}
 )
-_ADDED_IN_1_1: Final = ("images", "builder")
+_ADDED_LATER: Final = ("images", "builder", "statements")
+"""Keys of schema 1.1 (images, builder) and 1.5 (statements) that a report stored by an older
+audit lacks: exported as null, which says "not read"."""
 OPTIONAL_SITE_KEYS: Final = frozenset({"probes", "crawler_logs"})
 """Keys a site object has only when there is something to say (``probes``: the crawl probed
 the site; ``crawler_logs``: an ingested access log holds lines of its AI crawlers), so that a
@@ -201,8 +203,7 @@ def export_site(report: SiteReport) -> SiteReport:
 
     ``optout check --json``, NDJSON lines and the JSON ``sites`` all go through this.
     """
-    # Reports stored by an audit older than schema 1.1 lack these: null says "not read".
-    filled: dict[str, Any] = {**dict.fromkeys(_ADDED_IN_1_1), **report}
+    filled: dict[str, Any] = {**dict.fromkeys(_ADDED_LATER), **report}
     missing, extra = SITE_KEYS - set(filled), set(filled) - SITE_KEYS - OPTIONAL_SITE_KEYS
     if missing or extra:
         raise ValueError(
@@ -345,6 +346,7 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
         "sites": rows("SELECT COUNT(*) FROM site_summary WHERE {chosen}")[0][0],
         "by_use": {u: _states([(s, n) for use, s, n, _ in verdicts if use == u]) for u in USES},
         "conflicts": {u: sum(c for use, _, _, c in verdicts if use == u) for u in USES},
+        "by_use_counting_words": _counting_words(rows),
         "by_mechanism": _mechanisms(rows),
         "by_kind": _breakdown(rows, "kind"),
         "by_country": _breakdown(rows, "country"),
@@ -355,6 +357,16 @@ def summary(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> d
     if logs is not None:
         out["crawler_logs"] = logs
     return out
+
+
+def _counting_words(rows: _Query) -> dict[str, dict[str, int]]:
+    """Per use, the states had reservations written in words counted (schema 1.5); a verdict
+    audited before the words signal counts as its own state."""
+    found = rows(
+        "SELECT use, COALESCE(state_counting_words, state), COUNT(*) FROM site_verdicts"
+        " WHERE {chosen} GROUP BY 1, 2"
+    )
+    return {u: _states([(s, n) for use, s, n in found if use == u]) for u in USES}
 
 
 def _mechanisms(rows: _Query) -> dict[str, list[dict[str, Any]]]:

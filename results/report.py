@@ -10,15 +10,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from audits.core.evidence import SiteEvidence
-from audits.core.uses import UseVerdict
+from audits.core.uses import Contribution, UseVerdict
 from audits.signals.probes import Enforced
 from audits.site.audit import SiteAudit
 from results.probe_rows import probes_object
 from results.report_types import (
+    ContributionReport,
     FetchReport,
     RobotsReport,
     RobotsVerdictReport,
     SiteReport,
+    StatementReport,
     VerdictReport,
 )
 
@@ -76,6 +78,22 @@ def site_sentence(audit: SiteAudit) -> str:
     return sentence
 
 
+def reserved_in_words_only(verdict: VerdictReport) -> bool:
+    """Reserved (fully or in part) in words while nothing machine-readable reserves the use:
+    ``UseVerdict.words_only`` read back from a stored report (False for one older than it)."""
+    reserving = ("reserved", "partial")
+    return verdict["state"] not in reserving and verdict.get("state_counting_words") in reserving
+
+
+def _contribution(c: Contribution) -> ContributionReport:
+    return {
+        "mechanism": c.mechanism,
+        "effect": c.effect,
+        "detail": c.detail,
+        "evidence": [{"url": e.url, "fetch_id": e.fetch_id, "line": e.line} for e in c.evidence],
+    }
+
+
 def _verdict(verdict: UseVerdict) -> VerdictReport:
     report: VerdictReport = {
         "state": verdict.state,
@@ -84,22 +102,34 @@ def _verdict(verdict: UseVerdict) -> VerdictReport:
         "conflict": verdict.conflict,
         "gaps": list(verdict.gaps),
         "unknown_because": list(verdict.unknown_because),
-        "contributions": [
-            {
-                "mechanism": c.mechanism,
-                "effect": c.effect,
-                "detail": c.detail,
-                "evidence": [
-                    {"url": e.url, "fetch_id": e.fetch_id, "line": e.line} for e in c.evidence
-                ],
-            }
-            for c in verdict.contributions
-        ],
+        "contributions": [_contribution(c) for c in verdict.contributions],
+        "state_counting_words": verdict.state_counting_words,
+        "in_words": [_contribution(c) for c in verdict.in_words],
     }
     if verdict.enforced is not None:  # only where probes ran: else the report is as before
         report["enforced"] = cast(Enforced, verdict.enforced)
         report["unenforceable"] = list(verdict.unenforceable)
     return report
+
+
+def _statements(audit: SiteAudit) -> list[StatementReport]:
+    return [
+        {
+            "text": f.statement.text,
+            "kind": f.statement.kind,
+            "uses": sorted(f.statement.uses),
+            "lang": f.statement.lang,
+            "statutes": list(f.statement.statutes),
+            "trigger": f.statement.trigger,
+            "reason": f.statement.reason,
+            "url": f.url,
+            "fetch_id": f.fetch.fetch_id,
+            "place": f.where,
+            "line": f.line,
+            "repeats": f.repeats,
+        }
+        for f in audit.statements
+    ]
 
 
 def _robots(audit: SiteAudit) -> RobotsReport:
@@ -191,6 +221,7 @@ def site_report(
             for f in findings
         ],
         "evidence": _evidence(evidence, fetch_meta or {}),
+        "statements": _statements(audit),
         "versions": {
             "interpreter": audit.interpreter_version,
             "registry": audit.registry_version,

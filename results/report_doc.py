@@ -2,14 +2,16 @@
 
 Every number comes from ``results.export`` (``methodology``, ``summary``, ``iter_sites``), the
 functions behind ``optout export --format json``, so the report and the export of the same
-crawl always agree. Only the change counts are read here, from the ``changes`` table, which the
-export does not cover. Like the export, the report is deterministic (no time of its own, fixed
+crawl always agree. Only the change counts and the reservations written in words are read here,
+from the ``changes``, ``site_verdicts`` and ``statements`` tables, which the export's summary
+does not cover. Like the export, the report is deterministic (no time of its own, fixed
 orders) and reads everything in one read transaction; sites are streamed into the template.
 Crawled text is hostile: HTML is autoescaped, Markdown goes through ``markdown_text``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -74,6 +76,9 @@ _CHANGE_KINDS: Final = {
 }
 LISTED_CHANGES: Final = 50
 LISTED_AGENTS: Final = 10
+LISTED_WORDS_SITES: Final = 50
+WORD_USES: Final = ("train", "ai-use", "tdm")
+"""The uses a sentence can reserve (``audits.signals.words.Use``); search is never one."""
 
 
 class ReportError(Exception):
@@ -160,6 +165,45 @@ class Logs:
 
 
 @dataclass(frozen=True)
+class WordsUse:
+    """Per use: sites reserving it machine-readably, in words only, and either way."""
+
+    use: str
+    words: str
+    machine_readable: int
+    words_only: int
+    counting_words: int
+
+
+@dataclass(frozen=True)
+class WordsSite:
+    """A site reserving in words only, with the sentence to quote."""
+
+    origin: str
+    name: str | None
+    uses: tuple[str, ...]
+    """The words of the uses reserved in words only (``site_summary.words_only``)."""
+    text: str | None
+    place: str | None
+    url: str | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Words:
+    """Reservations written in words (only for a crawl audited since the words signal)."""
+
+    by_use: tuple[WordsUse, ...]
+    sites: tuple[WordsSite, ...]
+    sites_total: int
+    """Sites reserving some use in words only; ``sites`` lists the first of them."""
+
+    def of(self, use: str) -> WordsUse:
+        """The numbers of one use."""
+        return next(u for u in self.by_use if u.use == use)
+
+
+@dataclass(frozen=True)
 class SiteRow:
     origin: str
     name: str | None
@@ -194,6 +238,8 @@ class Report:
     """None when the crawl probed no site: the report is then as it was before probes."""
     logs: Logs | None = None
     """None when no access log was ingested: the report is then as it was before logs."""
+    words: Words | None = None
+    """None for a crawl audited before reservations in words were read."""
 
 
 def sites_phrase(n: int) -> str:
@@ -252,6 +298,63 @@ def build_report(
         change_chart=None if changes.previous is None else change_chart(changes),
         edge=read_edge(db, crawl_id, numbers.get("probes")),
         logs=read_logs(db, numbers.get("crawler_logs")),
+        words=read_words(db, crawl_id),
+    )
+
+
+def read_words(db: sqlite_utils.Database, crawl_id: int) -> Words | None:
+    """Per use, machine-readable and words-only reservations, and the sites reserving in words
+    only with their first reserving sentence about such a use; None before the words signal."""
+    if "state_counting_words" not in db["site_verdicts"].columns_dict:
+        return None  # a database audited before migration m011, opened read-only
+    counted = {
+        use: (machine, words_only, either)
+        for use, machine, words_only, either in db.execute(
+            "SELECT use, SUM(state IN ('reserved', 'partial')),"
+            " SUM(state NOT IN ('reserved', 'partial')"
+            "     AND state_counting_words IN ('reserved', 'partial')),"
+            " SUM(state_counting_words IN ('reserved', 'partial'))"
+            " FROM site_verdicts WHERE crawl_id = ? AND state_counting_words IS NOT NULL"
+            " GROUP BY use",
+            [crawl_id],
+        )
+    }
+    if not counted:
+        return None  # audited by an older version: no verdict has its words view
+    words_only = "FROM site_summary WHERE crawl_id = ? AND words_only IS NOT NULL"
+    total = db.execute(f"SELECT COUNT(*) {words_only}", [crawl_id]).fetchone()[0]
+    listed = db.execute(
+        f"SELECT origin, name, words_only {words_only} ORDER BY origin LIMIT ?",
+        [crawl_id, LISTED_WORDS_SITES],
+    ).fetchall()
+    return Words(
+        by_use=tuple(WordsUse(u, USE_WORDS[u], *counted.get(u, (0, 0, 0))) for u in WORD_USES),
+        sites=tuple(_words_site(db, crawl_id, *row) for row in listed),
+        sites_total=total,
+    )
+
+
+def _words_site(
+    db: sqlite_utils.Database, crawl_id: int, origin: str, name: str | None, words_only: str
+) -> WordsSite:
+    uses = tuple(u.strip() for u in words_only.split(","))
+    statements = db.execute(
+        "SELECT text, place, url, line, uses FROM statements"
+        " WHERE crawl_id = ? AND origin = ? AND kind IN ('reserved', 'partial') ORDER BY rowid",
+        [crawl_id, origin],
+    ).fetchall()
+    # The first sentence reserving a use reserved in words only (as the canned query words_only
+    # picks it), else the first reserving sentence.
+    about = [s for s in statements if set(json.loads(s[4] or "[]")) & set(uses)]
+    text, place, url, line, _ = next(iter(about or statements), (None,) * 5)
+    return WordsSite(
+        origin=origin,
+        name=name,
+        uses=tuple(USE_WORDS.get(u, u) for u in uses),
+        text=text,
+        place=place,
+        url=url,
+        line=line,
     )
 
 

@@ -57,6 +57,11 @@ class VerdictReport(TypedDict):
     unenforceable: NotRequired[list[str]]
     """Probed agents of this use that only robots.txt blocks though a robots.txt rule cannot
     bind them (export schema 1.3); present exactly when ``enforced`` is."""
+    state_counting_words: NotRequired[State]
+    """The verdict if reservations written in words counted (export schema 1.5); absent from
+    reports stored by an older audit."""
+    in_words: NotRequired[list[ContributionReport]]
+    """What the site says about this use in words only, not counted in ``state`` (1.5)."""
 
 
 class RobotsVerdictReport(TypedDict):
@@ -233,6 +238,27 @@ class ProbesReport(TypedDict):
     results: list[ProbeResultReport]
 
 
+class StatementReport(TypedDict):
+    """``statement``: one sentence about mining or AI read on the site, classified."""
+
+    text: str
+    kind: str
+    """``reserved``, ``partial``, ``allows`` or ``none``."""
+    uses: list[str]
+    lang: str | None
+    statutes: list[str]
+    trigger: str
+    """The exact phrase that decided ``kind``."""
+    reason: str
+    url: str
+    fetch_id: str | None
+    place: str
+    """``footer``, ``terms page``, ``imprint``, ``<meta name="copyright">``, ``JSON-LD
+    copyrightNotice``, ``image dc:rights`` …"""
+    line: int | None
+    repeats: int
+
+
 class VersionsReport(TypedDict):
     interpreter: str
     registry: str
@@ -265,6 +291,9 @@ class _ReportBase(TypedDict):
     """As ``images``."""
     probes: NotRequired[ProbesReport]
     """Present only when the crawl probed the site (export schema 1.3)."""
+    statements: NotRequired[list[StatementReport] | None]
+    """Statements about mining or AI read on the site (export schema 1.5); null in a report
+    stored by an older audit."""
 
 
 class SiteReport(_ReportBase):

@@ -303,7 +303,7 @@ SITE_TALLIES: Final = (
     "summary",
 )
 """The counts and the one-line summary that follow the verdicts in both tables."""
-LATEST_COLUMNS: Final = (
+LATEST_COLUMNS_V1: Final = (
     "crawl_id",
     *SITE_HEADLINE,
     "robots_state",
@@ -316,20 +316,31 @@ LATEST_COLUMNS: Final = (
     "builder_toggle",
     "opt_out_author",
 )
-_LATEST_LIST: Final = ", ".join(LATEST_COLUMNS)
+"""``latest_sites`` as migration m007 created it (frozen: the migrations up to m010 use it)."""
+WORDS_COLUMNS: Final = ("train_counting_words", "words_only")
+"""What the site says in words (migration m011): the training verdict a reader who counts
+natural-language reservations would give, and the uses reserved in words only."""
+LATEST_COLUMNS: Final = (*LATEST_COLUMNS_V1, *WORDS_COLUMNS)
 
-LATEST_SITES: Final = f"""
-INSERT OR REPLACE INTO latest_sites ({_LATEST_LIST})
-SELECT {", ".join(f"s.{c}" for c in LATEST_COLUMNS)}
+
+def _latest_sites(columns: tuple[str, ...]) -> str:
+    listed = ", ".join(columns)
+    return f"""
+INSERT OR REPLACE INTO latest_sites ({listed})
+SELECT {", ".join(f"s.{c}" for c in columns)}
 FROM (SELECT origin, MAX(crawl_id) AS crawl_id FROM site_summary GROUP BY origin) newest
 LEFT JOIN latest_sites l ON l.origin = newest.origin
 JOIN site_summary s ON s.crawl_id = newest.crawl_id AND s.origin = newest.origin
 WHERE l.crawl_id IS NOT newest.crawl_id
 """
+
+
+LATEST_SITES: Final = _latest_sites(LATEST_COLUMNS)
 """Brings ``latest_sites`` up to date: every site whose row is missing (the audit deleted the
 rows of the crawl it re-derives) or older than its newest summary gets that summary. It reads
 the (origin, crawl_id) index, not the summaries, so it costs about a second at a million sites
 and is right whichever crawl was audited, in whatever order."""
+_LATEST_SITES_V1: Final = _latest_sites(LATEST_COLUMNS_V1)
 
 CRAWL_ROLLUPS: Final = (*CRAWL_COUNTS, LATEST_SITES)
 """Everything the audit rolls up after writing one crawl's rows (each may use ``:crawl``)."""
@@ -352,7 +363,7 @@ SCHEMA_LATEST: Final = (
     # site that the audit keeps current (LATEST_SITES), with an index per facet in metadata.yml.
     "DROP VIEW latest_sites",
     "CREATE TABLE latest_sites (\n"
-    + ",\n".join(f"    {c} {_LATEST_TYPES.get(c, 'TEXT')}" for c in LATEST_COLUMNS)
+    + ",\n".join(f"    {c} {_LATEST_TYPES.get(c, 'TEXT')}" for c in LATEST_COLUMNS_V1)
     + "\n)",
     "CREATE INDEX latest_sites_crawl ON latest_sites (crawl_id)",
     "CREATE INDEX latest_sites_train ON latest_sites (train)",
@@ -360,7 +371,7 @@ SCHEMA_LATEST: Final = (
     "CREATE INDEX latest_sites_mechanisms ON latest_sites (train_mechanisms)",
     "CREATE INDEX latest_sites_robots_state ON latest_sites (robots_state)",
     "CREATE INDEX latest_sites_authorship ON latest_sites (authorship)",
-    LATEST_SITES,
+    _LATEST_SITES_V1,
 )
 
 
@@ -513,7 +524,7 @@ UNFINISHED_DERIVED: Final = (
     "DELETE FROM changes WHERE previous_crawl_id IN"
     " (SELECT id FROM crawls WHERE status != 'finished')",
     "DELETE FROM audits WHERE crawl_id IN (SELECT id FROM crawls WHERE status != 'finished')",
-    LATEST_SITES,
+    _LATEST_SITES_V1,
 )
 """Removes what earlier versions derived from unfinished crawls (only finished crawls are
 audited now); the raw evidence stays, so nothing is lost that an audit cannot rebuild."""
@@ -675,3 +686,36 @@ SCHEMA_LOGS: Final = (
     )""",
 )
 """The access-log tables (``results.logs.store`` applies them; see docs/logs.md)."""
+
+
+SCHEMA_WORDS: Final = (
+    # Reservations written in words (issue 18): every statement about mining or AI the audit
+    # read on a site, and both views of each verdict (docs/signals.md).
+    """CREATE TABLE statements (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        url TEXT NOT NULL,
+        fetch_id INTEGER,
+        place TEXT NOT NULL,
+        line INTEGER,
+        repeats INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        uses TEXT,
+        lang TEXT,
+        statutes TEXT,
+        trigger TEXT,
+        reason TEXT,
+        text TEXT NOT NULL
+    )""",
+    "CREATE INDEX statements_site ON statements (crawl_id, origin)",
+    "CREATE INDEX statements_kind ON statements (crawl_id, kind, origin)",
+    "ALTER TABLE site_verdicts ADD COLUMN state_counting_words TEXT",
+    *(f"ALTER TABLE site_summary ADD COLUMN {c} TEXT" for c in WORDS_COLUMNS),
+    *(f"ALTER TABLE latest_sites ADD COLUMN {c} TEXT" for c in WORDS_COLUMNS),
+    "CREATE INDEX latest_sites_words_only ON latest_sites (words_only)",
+)
+"""The words tables and columns (``crawler.storage`` applies them as a migration)."""
+
+WORDS_TABLES: Final = ("statements",)
+"""Derived per crawl since m011; kept apart from ``DERIVED_TABLES`` for the same reason as
+``PROBE_TABLES``."""

@@ -5,7 +5,8 @@ for the test fixtures. Each image is described by an :class:`ImageSpec`:
 
 - ``XmpSpec``: a ``plus:DataMining`` value written as given (full URI, bare code, ExifTool
   label), in attribute, element or ``rdf:resource`` form, under any namespace prefix, with
-  ``plus:OtherConstraints``, ``Iptc4xmpExt`` rights expressions, and (JPEG) Extended XMP.
+  ``plus:OtherConstraints``, ``Iptc4xmpExt`` rights expressions, and (JPEG) Extended XMP; or
+  only a ``dc:rights`` copyright text (a reservation written in words, no Data Mining value).
 - ``C2paSpec``: a ``c2pa.training-mining`` or ``cawg.training-mining`` assertion, with entries
   under ``entries`` or at the top level, signed by a throwaway test certificate
   (``sampleweb/c2pa-test-keys/``, TEST ONLY: C2PA validation reports it as untrusted).
@@ -41,6 +42,8 @@ class XmpSpec:
     prefix: str = "plus"
     bare: bool = False
     other_constraints: tuple[tuple[str, str], ...] = ()
+    rights: tuple[tuple[str, str], ...] = ()
+    """``dc:rights`` as (``xml:lang``, text) items of an ``rdf:Alt`` (``x-default`` first)."""
     embedded_expr: bool = False
     linked_expr: bool = False
     extended: bool = False
@@ -91,11 +94,10 @@ def _fields(spec: XmpSpec) -> tuple[str, str]:
             elements.append(f"   <{p}:DataMining>{value}</{p}:DataMining>")
         else:
             elements.append(f'   <{p}:DataMining rdf:resource="{value}"/>')
+    if spec.rights:
+        elements.append(f"   <dc:rights><rdf:Alt>{_alt_items(spec.rights)}</rdf:Alt></dc:rights>")
     if spec.other_constraints:
-        items = "".join(
-            f'<rdf:li xml:lang="{escape(lang)}">{escape(text)}</rdf:li>'
-            for lang, text in spec.other_constraints
-        )
+        items = _alt_items(spec.other_constraints)
         elements.append(
             f"   <{p}:OtherConstraints><rdf:Alt>{items}</rdf:Alt></{p}:OtherConstraints>"
         )
@@ -113,6 +115,12 @@ def _fields(spec: XmpSpec) -> tuple[str, str]:
             "</Iptc4xmpExt:LinkedRightsExpr></rdf:li></rdf:Bag></Iptc4xmpExt:LinkedEncRightsExpr>"
         )
     return attrs, "\n".join(elements)
+
+
+def _alt_items(texts: tuple[tuple[str, str], ...]) -> str:
+    return "".join(
+        f'<rdf:li xml:lang="{escape(lang)}">{escape(text)}</rdf:li>' for lang, text in texts
+    )
 
 
 def _packet(creator: str, attrs: str, body: str, *, wrapper: bool = True) -> str:

@@ -8,9 +8,9 @@ whole sample web stays small. Images listed in ``DATA_MINING`` get an XMP packet
 others carry no XMP at all, except those mapped to ``""``, which carry XMP without the property.
 
 Images listed in ``METADATA`` get richer metadata from ``sampleweb.image_metadata_tool``: every
-PLUS value in its various written forms, C2PA/CAWG manifests signed with c2pa-python, and
-deliberately damaged files. Signed images are rewritten only when what the audit reads from
-them changes (signatures differ on every run).
+PLUS value in its various written forms, a ``dc:rights`` copyright text, C2PA/CAWG manifests
+signed with c2pa-python, and deliberately damaged files. Signed images are rewritten only when
+what the audit reads from them changes (signatures differ on every run).
 
 Needs Pillow, c2pa-python and cryptography (the ``test`` extra); the server and the tests do
 not.
@@ -67,6 +67,7 @@ DATA_MINING.update(
 )
 
 _NO = {"use": "notAllowed"}
+_TOMAS = "© 2026 Tomáš Novák. All rights reserved. Use of this image for AI training is prohibited."
 METADATA: dict[str, ImageSpec] = {
     # One PLUS value per picture, in the forms tools write (stockhouse.example has ALLOWED).
     "photo-ines.example/photos/fog-bridge.jpg": ImageSpec(
@@ -118,6 +119,11 @@ METADATA: dict[str, ImageSpec] = {
         c2pa=C2paSpec("cawg.training-mining", {"ai_generative_training": _NO}, compress=True)
     ),
     "photo-oren.example/img/archive.jpg": ImageSpec(XmpSpec("DMI-PROHIBITED-AIMLTRAINING")),
+    # A reservation written in words in the copyright text (dc:rights), no plus:DataMining.
+    **{
+        f"photo-tomas.example/images/{name}": ImageSpec(XmpSpec(rights=(("x-default", _TOMAS),)))
+        for name in ("snezka-at-dawn.jpg", "vltava-in-fog.jpg", "moravian-fields.webp")
+    },
     # Damaged metadata from an old export plug-in.
     "photo-quill.example/pics/birches.jpg": ImageSpec(XmpSpec("DMI-PROHIBITED"), damage="truncate"),
     "photo-quill.example/pics/ice.png": ImageSpec(XmpSpec("DMI-PROHIBITED"), damage="bad-crc"),

@@ -24,6 +24,7 @@ FetchKind = Literal[
     "profile",
     "artwork",
     "tos",
+    "imprint",
     "license",
     "sitemap",
     "probe",

@@ -69,11 +69,19 @@ class Contributions:
     gaps: dict[Use, tuple[str, ...]] = field(default_factory=dict)
     findings: list[tuple[Finding, EvidenceRef]] = field(default_factory=list)
     """Findings that only show when signals are combined (e.g. TDMRep layers disagree)."""
+    in_words: list[Contribution] = field(default_factory=list)
+    """What is said in words only: carried beside the verdicts, never counted in them."""
 
     def add(
         self, use: Use, mechanism: str, effect: Effect, detail: str, *evidence: EvidenceRef
     ) -> None:
         self.items.append(Contribution(use, mechanism, effect, detail, tuple(evidence)))
+
+    def say_in_words(
+        self, use: Use, mechanism: str, effect: Effect, detail: str, *evidence: EvidenceRef
+    ) -> None:
+        """A statement in natural language: shown with the use's verdict, not counted in it."""
+        self.in_words.append(Contribution(use, mechanism, effect, detail, tuple(evidence)))
 
     def missing(self, reason: str, uses: Sequence[Use] = USES) -> None:
         """Evidence a use depends on could not be obtained: the verdict becomes unknown."""

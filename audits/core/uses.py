@@ -55,10 +55,35 @@ class UseVerdict:
     unenforceable: tuple[str, ...] = ()
     """Probed agents relevant to this use that only robots.txt blocks, though the agent
     registry says a robots.txt rule cannot bind them (the edge did not stop them either)."""
+    in_words: tuple[Contribution, ...] = ()
+    """What the site says about this use in words only (terms, imprint, footer, image rights
+    text): shown beside the verdict, never counted in ``state`` (docs/signals.md, "Reservations
+    written in words")."""
 
     @property
     def mechanisms(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.mechanism for c in self.contributions))
+
+    @property
+    def state_counting_words(self) -> State:
+        """The verdict a reader who counts natural-language reservations would give: ``state``
+        combined with ``in_words`` by the same rules as :func:`combine`."""
+        effects = {c.effect for c in self.contributions} | {c.effect for c in self.in_words}
+        if "reserved" in effects:
+            return "reserved"
+        if "partial" in effects:
+            return "partial"
+        if self.state == "unknown":
+            return "unknown"
+        return "allowed" if "allowed" in effects else "unstated"
+
+    @property
+    def words_only(self) -> bool:
+        """Reserved (fully or in part) in words while nothing machine-readable reserves it."""
+        return self.state not in ("reserved", "partial") and self.state_counting_words in (
+            "reserved",
+            "partial",
+        )
 
 
 def combine(

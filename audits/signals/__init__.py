@@ -33,6 +33,7 @@ from audits.signals.robots.signal import (
     ROBOTS,
 )
 from audits.signals.rsl.signal import RSL
+from audits.signals.words.signal import WORDS
 
 SIGNALS: tuple[Signal[Any], ...] = (
     BOT_WALLS,  # declares the wall codes; each reader below reports the wall it met
@@ -49,6 +50,7 @@ SIGNALS: tuple[Signal[Any], ...] = (
     HTTP_EQUIV,  # opt-out headers written as <meta http-equiv>: findings only
     RSL,  # RSL licence documents
     IMAGES,  # embedded image metadata
+    WORDS,  # reservations written in words (pages, footers, image rights text): not counted
     BUILDERS,  # the site builder and its AI toggle (ROBOTS, PAGES)
     PROBES,  # what the edge does to AI agents' User-Agents, against robots.txt (ROBOTS)
 )

@@ -35,6 +35,8 @@ from audits.signals.robots.access import RobotsAccess
 from audits.signals.robots.audit import Authorship
 from audits.signals.robots.signal import ROBOTS, RobotsReading, robots_paths
 from audits.signals.tdmrep import TdmrepFile
+from audits.signals.words.signal import WORDS
+from audits.signals.words.site_text import FoundStatement
 from audits.site.mechanisms import site_findings
 
 __all__ = ["LocatedFinding", "SiteAudit", "audit_site", "robots_paths", "with_enforcement"]
@@ -67,6 +69,9 @@ class SiteAudit:
     probes: ProbeReading = field(default_factory=ProbeReading)
     """What the edge did to each probed AI agent, and the declared-against-enforced matrix;
     empty when probing was off (audits/signals/probes/__init__.py)."""
+    statements: tuple[FoundStatement, ...] = ()
+    """Every sentence about mining or AI read on the site in words, classified
+    (audits/signals/words/); none of them counts in ``verdicts``' states."""
     readings: Readings = field(default_factory=Readings, compare=False, repr=False)
     """Every registered signal's reading, by signal (``audit.readings[TDMREP]``)."""
 
@@ -90,7 +95,12 @@ def audit_site(
     for signal in signals:
         signal.contribute(site.readings[signal], site, parts)
     verdicts = tuple(
-        combine(use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ()))
+        replace(
+            combine(
+                use, parts.items, unknown_because=parts.unknown[use], gaps=parts.gaps.get(use, ())
+            ),
+            in_words=tuple(c for c in parts.in_words if c.use == use),
+        )
         for use in USES
     )
     verdicts = with_enforcement(verdicts, site.readings.get(PROBES))
@@ -161,5 +171,6 @@ def _site_audit(
         ),
         images=readings.get(IMAGES) or (),
         probes=readings.get(PROBES) or ProbeReading(),
+        statements=readings.get(WORDS) or (),
         readings=readings,
     )

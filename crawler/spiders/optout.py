@@ -1,5 +1,6 @@
 """The optout spider: for each seed origin, request the policy files, the home page, a
-sample of content pages and images and the terms page, and record every outcome.
+sample of content pages and images, the terms page and the imprint page, and record every
+outcome.
 
 It decides which URLs to request and turns responses into FetchRecords; deciding what the
 records mean is ``audits/``' job. The one reading it does is its own robots.txt check:
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -68,7 +70,7 @@ POLICY_FILES = (
     ("tdmrep", "/.well-known/tdmrep.json"),
     ("llms", "/llms.txt"),
 )
-HTML_KINDS = ("home", "page", "tos", "profile", "artwork")
+HTML_KINDS = ("home", "page", "tos", "imprint", "profile", "artwork")
 IMAGE_KINDS = ("image", "original", "image-tail")
 FETCH_KINDS = (
     *(kind for kind, _ in POLICY_FILES),
@@ -79,7 +81,9 @@ FETCH_KINDS = (
     PROBE_KIND,
 )
 """Every kind of request the spider makes (``FetchRecord.kind``)."""
-RECORDED_ONLY = frozenset({"aitxt", "tdmrep", "llms", "tos", "image-tail", "license", PROBE_KIND})
+RECORDED_ONLY = frozenset(
+    {"aitxt", "tdmrep", "llms", "tos", "imprint", "image-tail", "license", PROBE_KIND}
+)
 """Kinds whose answer leads to no further request: recorded, and read by ``audits/`` only."""
 RENDITIONS_PER_ARTWORK = 2
 """Displayed/original pairs fetched from each sampled artwork page."""
@@ -358,6 +362,8 @@ class OptoutSpider(scrapy.Spider):
         """None when our agent may fetch ``url``, else the reason it may not."""
         if self._too_long(url):
             return "url-too-long"
+        if urlsplit(url).scheme not in ("http", "https"):
+            return "not-http"  # e.g. a robots.txt "Sitemap: javascript:…" line
         if site.robots_rule == "disallow-all":
             return "robots-unreachable"
         if site.robots_rule == "parse" and site.robots is not None:
@@ -576,7 +582,7 @@ class OptoutSpider(scrapy.Spider):
         self, site: SiteState, links: list[Link], base: str, html: bytes
     ) -> Iterator[Any]:
         """A home page's content pages (on a platform: its listing pages, and its links as
-        profile candidates), its terms page and its images."""
+        profile candidates), its terms and imprint pages and its images."""
         settings = self.settings
         if site.platform is not None:
             site.platform.add([link.url for link in links], site.seed)
@@ -591,6 +597,8 @@ class OptoutSpider(scrapy.Spider):
             yield from self._follow(site, "page", url, base, discovery=True)
         if found.terms:
             yield from self._follow(site, "tos", found.terms, base)
+        if found.imprint:
+            yield from self._follow(site, "imprint", found.imprint, base)
         yield from self._images(site, html, base, settings.getint("OPTOUT_IMAGE_SAMPLE"))
 
     def _after_page(

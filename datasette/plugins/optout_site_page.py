@@ -5,6 +5,7 @@ give), so the page cannot disagree with them. Everything from the crawled site i
 escaped text; URLs of the site are text, and evidence links point at stored fetch rows.
 """
 
+import re
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
@@ -14,7 +15,8 @@ from datasette.utils.asgi import Response
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
 from results.logs.publish import site_logs
-from results.report_types import EvidenceRefReport, SiteReport
+from results.report import reserved_in_words_only
+from results.report_types import EvidenceRefReport, SiteReport, StatementReport, VerdictReport
 from results.robots_rows import full_report, load_report
 from results.site_lookup import UnknownSite, resolve_site
 
@@ -83,6 +85,15 @@ def _evidence(datasette: Any, name: str, items: list[EvidenceRefReport]) -> list
     ]
 
 
+def _words_view(verdict: VerdictReport) -> dict[str, Any]:
+    """The verdict had words counted, where that differs, and whether words alone reserve it;
+    nothing for a report older than the words signal."""
+    counting = verdict.get("state_counting_words")
+    if counting is None or counting == verdict["state"]:
+        return {"counting_words": None, "words_only": False}
+    return {"counting_words": counting, "words_only": reserved_in_words_only(verdict)}
+
+
 def _uses(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]]:
     uses = []
     for use in USES:
@@ -102,9 +113,55 @@ def _uses(datasette: Any, name: str, report: SiteReport) -> list[dict[str, Any]]
                     {**c, "evidence": _evidence(datasette, name, c["evidence"])}
                     for c in verdict["contributions"]
                 ],
+                **_words_view(verdict),
+                "in_words": [
+                    {**c, "evidence": _evidence(datasette, name, c["evidence"])}
+                    for c in verdict.get("in_words") or ()
+                ],
             }
         )
     return uses
+
+
+_KIND_ORDER = ("reserved", "partial", "allows")
+
+
+def _quoted(text: str, trigger: str) -> tuple[str, str, str]:
+    """The sentence cut around its first ``trigger`` (before, trigger, after); the trigger is
+    empty when the sentence does not hold it as written."""
+    found = re.search(re.escape(trigger), text, re.IGNORECASE) if trigger else None
+    if found is None:
+        return text, "", ""
+    return text[: found.start()], found.group(), text[found.end() :]
+
+
+def _statement(datasette: Any, name: str, s: StatementReport) -> dict[str, Any]:
+    before, trigger, after = _quoted(s["text"], s["trigger"])
+    return {
+        **s,
+        "use_words": [USE_WORDS.get(u, u) for u in s["uses"]],
+        "before": before,
+        "marked": trigger,
+        "after": after,
+        "href": _fetch_href(datasette, name, s.get("fetch_id")),
+        "path": _path(s["url"]),
+    }
+
+
+def _statements(datasette: Any, name: str, report: SiteReport) -> dict[str, Any] | None:
+    """Sentences about mining or AI: those that say something first (reserved, partial,
+    allows), then those that do not (``none``); None when the site wrote none, or its report
+    was stored by an audit older than the words signal."""
+    statements = report.get("statements") or []
+    if not statements:
+        return None
+    shown = [_statement(datasette, name, s) for s in statements]
+    saying = [s for s in shown if s["kind"] in _KIND_ORDER]
+    return {
+        "saying": sorted(saying, key=lambda s: _KIND_ORDER.index(s["kind"])),
+        "none": [s for s in shown if s["kind"] not in _KIND_ORDER],
+        "doc_href": datasette.urls.path("/-/findings") + "#natural-language-only",
+    }
 
 
 async def _agents(db: Any, report: SiteReport) -> dict[str, Any]:
@@ -318,6 +375,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         crawls=crawls,
         audit=dict(audit) if audit else {},
         uses=_uses(datasette, name, report),
+        statements=_statements(datasette, name, report),
         findings=_findings(datasette, name, report),
         images=_images(datasette, name, report),
         agents=await _agents(db, report),

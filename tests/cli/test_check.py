@@ -124,3 +124,17 @@ def test_check_refuses_a_db_file_that_is_not_its_database(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "not an optout database (not a SQLite file)" in result.output
     assert notes.read_text() == "my notes\n"
+
+
+def test_check_shows_a_reservation_in_words_only_beside_the_verdict(
+    sample_web: SampleWeb,  # noqa: F811
+) -> None:
+    out = flat(run_check(sample_web, "http://painter-ines.example").stdout)
+    assert "Not opted out of AI training." in out
+    assert "AI training no opt-out found in words only: opted out (not counted)" in out
+    assert "AI training is reserved in words only (footer of /" in out
+    assert "“No AI training: the works on this site may not be used to train" in out
+    data = json.loads(run_check(sample_web, "http://painter-ines.example", "--json").stdout)
+    train = data["verdicts"]["train"]
+    assert (train["state"], train["state_counting_words"]) == ("unstated", "reserved")
+    assert [s["place"] for s in data["statements"] if s["kind"] == "reserved"] == ["footer"]

@@ -45,10 +45,12 @@ def test_site_home_samples_pages_and_names_its_terms_page() -> None:
     assert found.listings == ()
 
 
-def test_site_home_terms_page_already_sampled_is_not_asked_twice() -> None:
+def test_site_home_keeps_the_terms_page_out_of_the_content_sample() -> None:
+    """Even when the sample has room for every link, the terms page is fetched as itself
+    (read whole for reservations in words), never as a content page."""
     found = site_home(HOME_LINKS, ORIGIN + "/", Seed(ORIGIN), limit=10, taken=0)
-    assert ORIGIN + "/legal/terms" in found.pages
-    assert found.terms is None
+    assert ORIGIN + "/legal/terms" not in found.pages
+    assert found.terms == ORIGIN + "/legal/terms"
 
 
 def test_platform_home_names_listing_pages_not_content_pages() -> None:

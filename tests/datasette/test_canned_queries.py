@@ -12,6 +12,17 @@ from tests.datasette.conftest import DB_NAME, EDITED_ORIGIN, canned_queries, get
 from tests.datasette.log_fixtures import logs_db, logs_ds  # noqa: F401
 
 EXPECTED_COLUMNS = {
+    "words_only": [
+        "origin",
+        "name",
+        "train",
+        "train_counting_words",
+        "words_only",
+        "statement",
+        "url",
+        "fetch_id",
+        "crawl_id",
+    ],
     "opted_out": ["origin", "name", "ai_training", "mechanisms", "summary", "crawl_id"],
     "mechanisms_in_use": ["mechanism", "sites_reserved", "sites_partial", "sites_crawled"],
     "no_opt_out": ["origin", "name", "ai_training", "robots_state", "summary", "crawl_id"],

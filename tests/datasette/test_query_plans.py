@@ -40,6 +40,7 @@ BIG_TABLES = frozenset(
         "pages",
         "site_summary",
         "latest_sites",
+        "statements",
         "changes",
         "images",
         "profiles",

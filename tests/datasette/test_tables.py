@@ -12,6 +12,7 @@ from parsel import Selector
 from tests.datasette.conftest import DB_NAME, get
 
 TABLES = (
+    "statements",
     "latest_sites",
     "site_summary",
     "sites",
@@ -77,6 +78,8 @@ def test_table_page_shows_its_description(ds: Datasette, table: str) -> None:
         ("images", "data_mining_code"),
         ("profiles", "opted_out_train"),
         ("platform_summary", "offers_per_profile"),
+        ("statements", "kind"),
+        ("latest_sites", "words_only"),
     ],
 )
 def test_table_page_shows_its_default_facets(ds: Datasette, table: str, facet: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from results.export import open_export_db, write_json
+from results.export import SCHEMA_VERSION, open_export_db, write_json
 from results.logs.ingest import IngestError, IngestProgress, ingest
 from results.logs.store import has_logs
 from results.report_doc import write_report
@@ -438,7 +438,7 @@ def test_the_export_has_log_keys_only_once_a_log_is_ingested(db: Path, tmp_path:
     run(db, write_log(tmp_path / "access.log"))
     document = export(db)
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == "1.4"
+    assert document["schema_version"] == SCHEMA_VERSION
     sites = {s["origin"]: s for s in document["sites"]}
     assert "crawler_logs" not in sites[BEN]  # no AI crawler line of it
     logs = sites[ANNA]["crawler_logs"]

@@ -25,7 +25,7 @@ class HttpEquivSignal(Signal[Reading]):
     """Reservations written as ``<meta http-equiv>`` on the sampled HTML pages."""
 
     name = "http-equiv"
-    fetch_kinds = ("home", "page", "tos", "profile", "artwork")
+    fetch_kinds = ("home", "page", "tos", "imprint", "profile", "artwork")
     codes = http_equiv.CODES
 
     def read(self, site: SiteContext) -> Reading:

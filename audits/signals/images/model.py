@@ -42,6 +42,20 @@ class DataMining:
     """``Iptc4xmpExt:LinkedEncRightsExpr`` is present."""
 
 
+RightsField = Literal["dc:rights", "xmpRights:UsageTerms", "plus:OtherConstraints"]
+
+
+@dataclass(frozen=True)
+class RightsText:
+    """One rights statement written in an image's XMP, as words (read by the words signal)."""
+
+    field: RightsField
+    """``dc:rights`` is IPTC's Copyright Notice, ``xmpRights:UsageTerms`` its Rights Usage
+    Terms; ``plus:OtherConstraints`` is where a PLUS "see constraint" value points."""
+    lang: str
+    text: str
+
+
 @dataclass(frozen=True)
 class TrainingEntry:
     """One entry of a training-and-data-mining assertion, e.g. ``cawg.ai_training``."""
@@ -100,6 +114,8 @@ class ImageMetadata:
     """Target of a ``Link: <…>; rel=c2pa-manifest`` response header (not fetched)."""
     findings: tuple[Finding, ...] = ()
     has_xmp: bool = False
+    rights_text: tuple[RightsText, ...] = ()
+    """The XMP's rights statements in words, whether or not ``plus:DataMining`` is set."""
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def read_image_metadata(
         return ImageMetadata(
             fmt, data.whole, None, None, links[0].target if links else None, log.frozen()
         )
-    data_mining = read_xmp(walk.xmp, walk.extended, log)
+    data_mining, rights_text = read_xmp(walk.xmp, walk.extended, log)
     c2pa = _c2pa(walk, fmt, data, log)
     complete = walk.complete or data.whole
     if not complete and walk.resume_at is not None:
@@ -107,4 +107,5 @@ def read_image_metadata(
         c2pa_link=links[0].target if links else None,
         findings=log.frozen(),
         has_xmp=bool(walk.xmp or walk.extended),
+        rights_text=rights_text,
     )

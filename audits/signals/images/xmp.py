@@ -15,7 +15,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from audits.core.findings import FindingLog
-from audits.signals.images.model import DataMining
+from audits.signals.images.model import DataMining, RightsField, RightsText
 from audits.signals.images.plus import plus_code
 from audits.signals.images.walk import MAX_METADATA_BYTES
 
@@ -23,8 +23,12 @@ PLUS_NS = "http://ns.useplus.org/ldf/xmp/1.0/"
 IPTC_EXT_NS = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NOTE_NS = "http://ns.adobe.com/xmp/note/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+XMP_RIGHTS_NS = "http://ns.adobe.com/xap/1.0/rights/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 MAX_ELEMENTS = 50_000
+MAX_RIGHTS_TEXTS = 20
+MAX_RIGHTS_CHARS = 2_000
 
 _DATA_MINING = f"{{{PLUS_NS}}}DataMining"
 _OTHER_CONSTRAINTS = f"{{{PLUS_NS}}}OtherConstraints"
@@ -33,6 +37,11 @@ _LINKED = f"{{{IPTC_EXT_NS}}}LinkedEncRightsExpr"
 _HAS_EXTENDED = f"{{{NOTE_NS}}}HasExtendedXMP"
 _RESOURCE = f"{{{RDF_NS}}}resource"
 _LI = f"{{{RDF_NS}}}li"
+_RIGHTS_FIELDS: dict[str, RightsField] = {
+    f"{{{DC_NS}}}rights": "dc:rights",
+    f"{{{XMP_RIGHTS_NS}}}UsageTerms": "xmpRights:UsageTerms",
+    _OTHER_CONSTRAINTS: "plus:OtherConstraints",
+}
 
 
 @dataclass
@@ -42,6 +51,12 @@ class _Fields:
     embedded: bool = False
     linked: bool = False
     extended_guid: str | None = None
+    rights: list[RightsText] = field(default_factory=list)
+
+    def add_rights(self, name: RightsField, lang: str, text: str) -> None:
+        text = text.strip()
+        if text and len(self.rights) < MAX_RIGHTS_TEXTS:
+            self.rights.append(RightsText(name, lang, text[:MAX_RIGHTS_CHARS]))
 
 
 def _parse(packet: bytes, log: FindingLog, where: str) -> ET.Element | None:
@@ -88,6 +103,9 @@ def _collect(root: ET.Element, found: _Fields) -> None:
             found.data_mining.append(attrs[_DATA_MINING])
         if _OTHER_CONSTRAINTS in attrs:
             found.other_constraints.append(("x-default", attrs[_OTHER_CONSTRAINTS]))
+        for key, name in _RIGHTS_FIELDS.items():
+            if key in attrs:
+                found.add_rights(name, "x-default", attrs[key])
         found.embedded |= _EMBEDDED in attrs
         found.linked |= _LINKED in attrs
         if _HAS_EXTENDED in attrs:
@@ -101,7 +119,11 @@ def _collect(root: ET.Element, found: _Fields) -> None:
             ]
             simple = (element.text or "").strip()
             found.other_constraints += items or ([("x-default", simple)] if simple else [])
-        elif tag == _EMBEDDED:
+        if tag in _RIGHTS_FIELDS:
+            items = [(li.get(XML_LANG, "x-default"), li.text or "") for li in element.iter(_LI)]
+            for lang, text in items or [("x-default", element.text or "")]:
+                found.add_rights(_RIGHTS_FIELDS[tag], lang, text)
+        if tag == _EMBEDDED:
             found.embedded = True
         elif tag == _LINKED:
             found.linked = True
@@ -145,8 +167,9 @@ def _extended(
 
 def read_xmp(
     packets: list[bytes], extended: list[tuple[str, int, int, bytes]], log: FindingLog
-) -> DataMining | None:
-    """The Data Mining facts of a file's XMP (standard packets, then Extended XMP)."""
+) -> tuple[DataMining | None, tuple[RightsText, ...]]:
+    """The Data Mining facts of a file's XMP (standard packets, then Extended XMP), and its
+    rights statements in words."""
     found = _Fields()
     for packet in packets:
         root = _parse(packet, log, "standard")
@@ -157,8 +180,9 @@ def read_xmp(
         root = _parse(whole, log, "extended") if whole is not None else None
         if root is not None:
             _collect(root, found)
+    rights = tuple(dict.fromkeys(found.rights))
     if not found.data_mining:
-        return None
+        return None, rights
     raw = found.data_mining[0]
     codes = {plus_code(value) or value for value in found.data_mining}
     if len(codes) > 1:
@@ -174,10 +198,11 @@ def read_xmp(
             "plus:DataMining is not one of the nine PLUS values",
             evidence=raw,
         )
-    return DataMining(
+    mining = DataMining(
         raw=raw,
         code=code,
         other_constraints=tuple(found.other_constraints),
         embedded_rights_expr=found.embedded,
         linked_rights_expr=found.linked,
     )
+    return mining, rights

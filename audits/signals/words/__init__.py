@@ -31,6 +31,7 @@ from audits.signals.words._patterns import (
     TABLES,
     LangTable,
 )
+from audits.signals.words._prefilter import Prefilter
 
 Kind = Literal["reserved", "partial", "allows", "none"]
 Use = Literal["train", "ai-use", "tdm"]
@@ -74,10 +75,18 @@ class _Hit:
     lang: str
 
 
+def names_an_act(text: str) -> bool:
+    """Whether any language's mining, AI or training phrase occurs in ``text``: a cheap test
+    that lets the long sentences of a terms page which name none of them be skipped. It
+    matches a superset of what :func:`classify_statement` looks for (every language at once,
+    before boilerplate is masked), so it never skips a sentence the classifier would read."""
+    return _ACT_HINTS.may_match(text)
+
+
 def classify_statement(text: str, lang: str | None = None) -> Statement | None:
     """Classify one sentence or short passage; ``None`` when it names no mining or AI use."""
     bounded = text[:MAX_STATEMENT_CHARS]
-    if not bounded.strip():
+    if not bounded.strip() or not names_an_act(bounded):
         return None
     work = _masked(bounded)
     chosen = lang if lang in TABLES else _detect(work)
@@ -133,6 +142,13 @@ def classify_statement(text: str, lang: str | None = None) -> Statement | None:
         return make("none", quoted, "Quotes a reservation as an example; it does not make one.")
 
     if not refusals:
+        only_non_commercial = _non_commercial_only(work)
+        if only_non_commercial and (permits or _MAY_BE_USED_RE.search(work)):
+            return make(
+                "partial",
+                only_non_commercial,
+                f"Permits {_names(uses)} for non-commercial use only: commercial use is reserved.",
+            )
         if permits:
             return make("allows", permits[0].text, f"Expressly permits {_names(uses)}.")
         privacy = _hits(work, tables, "privacy")
@@ -164,16 +180,69 @@ def classify_statement(text: str, lang: str | None = None) -> Statement | None:
     return make("reserved", trigger.text, f"Reserves {_names(uses)} ('{act.text}').")
 
 
-_SENTENCE_END_RE = re.compile(
-    r"(?<=[.!?。！？])[\"'”’»)\]]*\s+|(?<=[。！？])|\n\s*\n|\s*[\n\r|•·]\s*"
+_LINE_BREAK_RE = re.compile(r"\n\s*\n|\s*[\n\r|•·]\s*")
+_NON_COMMERCIAL_RE = re.compile(
+    r"\bnon[- ]?commercia(?:l|le|li|les)\b|\bnicht[- ]?kommerziell\w*|\bno comercial\w*|"
+    r"\bniet[- ]?commerci[eë]\w*|\bnão[- ]comercia\w*|\bniekomercyjn\w*|非営利|비영리",
+    re.I,
 )
+_ONLY_RE = re.compile(
+    r"\b(?:only|nur|ausschließlich|uniquement|seulement|exclusivement|únicamente|solamente|"
+    r"solo|soltanto|esclusivamente|alleen|uitsluitend|apenas|somente|wyłącznie|tylko)\b|"
+    r"のみ|に限り|에 한",
+    re.I,
+)
+_MAY_BE_USED_RE = re.compile(
+    r"\b(?:may|can) be (?:freely )?used\b|\bdürfen\b[^.]{0,60}\b(?:genutzt|verwendet)\b|"
+    r"\bpeu(?:t|vent) être utilisée?s?\b|\bpueden? ser utilizad|\bposs(?:o|ono) essere utilizzat|"
+    r"\bmogen worden gebruikt\b|\bpodem? ser utilizad|\bmogą być wykorzystywan",
+    re.I,
+)
+"""A permission limited to non-commercial use reserves commercial use: ``partial``."""
+
+
+def _non_commercial_only(text: str) -> str | None:
+    """The "non-commercial" of a sentence that also says "only", or None."""
+    found = _NON_COMMERCIAL_RE.search(text)
+    return found.group(0) if found and _ONLY_RE.search(text) else None
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?][\"'”’»)\]]*\s+|[。！？]\s*")
+_ABBREVIATION_RE = re.compile(
+    r"(?:^|[\s(])(?:[^\W\d_]|[^\W\d_]\.[^\W\d_]|"
+    r"art|arts|abs|nr|no|vgl|bzw|ca|co|inc|ltd|dr|prof|mr|mrs|ms|st|sr|jr|etc|cf|al|"
+    r"ch|cap|chap|sec|par|para|pp|vol|ed|eds|fig|ord|núm|n|cod|cód|ecc|bzw|usw|evtl|ggf|"
+    r"ust|ust-id|hrb|e\.g|i\.e|z\.b|u\.a|d\.h|i\.v|i\.s|s\.a|b\.v|n\.v)\.$",
+    re.I,
+)
+"""A word before a full stop that does not end a sentence: one letter (an initial, "L." of
+the French code), a common abbreviation of law and address texts (Art., Abs., Nr., e.g.)."""
+
+
+def _sentences(line: str) -> list[str]:
+    """One line cut at sentence ends, not after an abbreviation nor before a lower-case letter
+    or a digit (``art. 70-quater``, ``§ 44b Abs. 3``)."""
+    out: list[str] = []
+    start = 0
+    for match in _SENTENCE_END_RE.finditer(line):
+        end = match.end()
+        if match.group(0)[0] == ".":
+            head = line[start : match.start() + 1]
+            after = line[end : end + 1]
+            if _ABBREVIATION_RE.search(head) or (after and (after.islower() or after.isdigit())):
+                continue
+        out.append(line[start:end])
+        start = end
+    out.append(line[start:])
+    return out
 
 
 def split_statements(text: str) -> list[str]:
     """Cut page text into statements (sentences and lines), each and their number bounded."""
     bounded = text[:MAX_TEXT_CHARS]
     out: list[str] = []
-    for piece in _SENTENCE_END_RE.split(bounded):
+    pieces = (s for line in _LINE_BREAK_RE.split(bounded) for s in _sentences(line))
+    for piece in pieces:
         stripped = " ".join(piece.split())
         if len(stripped) < 3:
             continue
@@ -259,12 +328,26 @@ _SELF_SUFFICIENT_TRAIN_RE = re.compile(
 )
 
 
+def _act_hints() -> Prefilter:
+    """Every act phrase of every language, behind a literal prefilter."""
+    patterns = [
+        p
+        for table in TABLES.values()
+        for group in (table.tdm, table.ai, table.genai)
+        for p in group
+    ]
+    return Prefilter([*patterns, *SHARED_TDM, *SHARED_AI, _SELF_SUFFICIENT_TRAIN_RE])
+
+
 def _self_sufficient_train(text: str, tables: tuple[LangTable, ...]) -> list[_Hit]:
     """Training words that mean machine learning without another AI word beside them."""
     lang = tables[0].lang
     return [
         _Hit(m.start(), m.end(), m.group(0), lang) for m in _SELF_SUFFICIENT_TRAIN_RE.finditer(text)
     ]
+
+
+_ACT_HINTS = _act_hints()
 
 
 def _uses(

@@ -59,7 +59,9 @@ SHARED_TDM = _c(
 )
 SHARED_REFUSE = _c(
     r"\bopt(?:s|ed|ing)?[- ]?out\b",
-    r"\bno\s*(?:AI|A\.I\.)\b(?=\s*(?:$|[.!,;:|/]|training|scraping|use|learning|datasets?))",
+    # "No AI", "no-AI", "#NoAI"; but not "noai" in running text, the name of the meta
+    # directive ("the app marks their pages noai"), which describes a mechanism.
+    r"(?:\bno[\s-]+|#no\s?)(?:AI|A\.I\.)\b(?=\s*(?:$|[.!,;:|/]|training|scraping|use|learning|datasets?))",
 )
 
 TABLES: dict[str, LangTable] = {
@@ -102,6 +104,7 @@ TABLES: dict[str, LangTable] = {
             r"\bban(?:s|ned)?\b",
             r"\bobject(?:s|ing)? to\b",
             r"\bexclud(?:e|es|ed)\b",
+            r"\bdisallow(?:s|ed)?\b",
         ),
         refuse=_c(
             r"\b(?:may|must|shall|can|will) ?not\b(?! be (?:responsible|liable))",
@@ -118,7 +121,10 @@ TABLES: dict[str, LangTable] = {
             r"en[cs]e)\b",
             r"\bnot for (?:use in |use for |use as |the )?(?:AI|training|machine|text)\b",
             r"\bnot to be used\b",
-            r"\brights reserved[,;]? (?:including|incl\.?)\b",
+            r"\brights reserved[,;]? (?:including|incl\.?|for|in respect of|with respect to)\b",
+            r"\bonly with (?:the |our |my |its )?(?:prior |express |explicit |written |specific )*"
+            r"(?:consent|permission|authori[sz]ation|licen[cs]e)\b",
+            r"(?:^|[.!;:]\s+)\W*no\b[^.]{0,80}\b(?:is|are) (?:permitted|allowed|authori[sz]ed)\b",
             r"\bno (?:AI|A\.I\.|ML|machine[- ]learning)[- ](?:training|scraping|learning|use|datas"
             r"ets?)\b",
         ),
@@ -167,6 +173,10 @@ TABLES: dict[str, LangTable] = {
             r"\b(?:lawsuit|sued|theft|protest|open letter)\b",
             r"\b(?:considered|is) (?:part of )?(?:the )?public domain\b",
             r"\bwe specialize\b",
+            r"\btheir (?:terms|ToS|policy|policies|licen[cs]es?)\b",
+            r"\b(?:a |the )?(?:heavy |large |vast |clear |great )?majority of\b|\bmajority\b",
+            r"\bgenerally (?:prohibited|forbidden|not (?:allowed|permitted)|allowed|permitted)\b",
+            r"\b(?:is|are) being (?:scraped|used|taken|stolen|fed|harvested)\b",
         ),
         privacy=_c(
             r"\bpersonal (?:data|information)\b",
@@ -180,7 +190,11 @@ TABLES: dict[str, LangTable] = {
             r"itation)\b"
         ),
         negation=re.compile(r"\b(?:not|no|never|nor)\b|n't\b", _FLAGS),
-        masks=_c(r"\ball rights reserved\b(?![,;]? (?:including|incl))", r"\bcopyright ©?"),
+        masks=_c(
+            r"\ball rights reserved\b"
+            r"(?![,;]? (?:including|incl|for|in respect of|with respect to))",
+            r"\bcopyright ©?",
+        ),
         stopwords=frozenset(
             [
                 "the",
@@ -206,6 +220,7 @@ TABLES: dict[str, LangTable] = {
         tdm=_c(
             r"\bText-?\s*(?:und|&)\s*Data[- ]?Mining\b",
             r"\bData[- ]?Mining\b",
+            r"\bText[- ]?Mining\b",
             r"\bScrap(?:ing|en|er)\b",
             r"\bCrawl(?:ing|er|en)\b",
             r"\bautomatisiert\w* (?:Analyse|Auslesen|Abruf|Erfassung)\b",
@@ -232,7 +247,7 @@ TABLES: dict[str, LangTable] = {
             r"\bbehält sich\b|\bbehalten (?:uns|sich)\b|\bbehalte mir\b",
             r"\buntersag\w*\b",
             r"\bverbot\w*\b",
-            r"\bwidersprech\w*\b|\bwiderspricht\b|\bWiderspruch\b",
+            r"\bwidersprech\w*\b|\bwiderspricht\b|\bWiderspruch\b|\bwidersprochen\b",
             r"\bausgeschlossen\b",
         ),
         refuse=_c(
@@ -321,6 +336,7 @@ TABLES: dict[str, LangTable] = {
             r"\bintelligences? artificielles?\b",
             r"\bapprentissage (?:automatique|machine|profond)\b",
             r"\bmodèles? de langage\b",
+            r"\bentra[îi]nement (?:de |des |d'un |du )?modèles?\b",
         ),
         train=_c(
             r"\bentraîn\w*\b",
@@ -363,6 +379,8 @@ TABLES: dict[str, LangTable] = {
             r"\b(?:directive|tribunal|juges?|décret|exception|loi)\b[^.]{0,80}\b(?:autoris\w*|perm"
             r"et|prévoit|estim\w*|a jugé)\b",
             r"\?\s*$",
+            r"\bpermettant (?:de |d['’])(?:s['’]opposer|interdire|exclure|réserver)\b",
+            r"\b(?:a|ont) interdit\b",
         ),
         privacy=_c(r"\bdonnées personnelles\b", r"\bcookies?\b", r"\bRGPD\b", r"\bvie privée\b"),
         commercial=_c(r"(?<!non )\b(?:à des fins commerciales|commerciale?s?)\b"),
@@ -435,6 +453,7 @@ TABLES: dict[str, LangTable] = {
         ),
         explain=_c(
             r"\bsalvo que\b|\ba menos que\b|\bsalvo si\b",
+            r"\bprohibió\b|\bprohibieron\b",
             r"\btitular(?:es)? de (?:los )?derechos\b[^.]{0,60}\b(?:puede|pueden|no puede)\b",
             r"\bcómo\b",
             r"\bha decidido\b|\bsegún\b",
@@ -597,6 +616,7 @@ TABLES: dict[str, LangTable] = {
         lang="pt",
         tdm=_c(
             r"\bminera[çc][ãa]o de (?:textos e dados|dados e textos|dados|textos)\b",
+            r"\bprospe(?:c|cç|ç)ão de (?:textos e dados|dados e textos|dados|textos)\b",
             r"\braspagem\b",
             r"\bextração de dados\b",
         ),
@@ -632,6 +652,7 @@ TABLES: dict[str, LangTable] = {
         ),
         explain=_c(
             r"\bsalvo se\b|\ba menos que\b|\bdesde que\b",
+            r"\bproibiu\b|\bproibiram\b",
             r"\btitular(?:es)? (?:de|dos) direitos\b",
             r"\bexceção\b",
             r"\b(?:diretiva|lei|exceção|projeto|PL)\b[^.]{0,80}\b(?:permite|autoriza|prevê)\b",
@@ -757,6 +778,7 @@ TABLES: dict[str, LangTable] = {
             r"よく見かけ",
             r"でしょうか",
             r"ですか",
+            r"(?:できる|可能|ない|べき)か\s*$",
             r"30条の?4",
             r"ことは?できます",
             r"サイトがあります",
@@ -796,6 +818,7 @@ TABLES: dict[str, LangTable] = {
         ),
         explain=_c(
             r"(?:가능한가|인가|일까|할까)\s*[?？]?",
+            r"선언\s*$",
             r"사람들",
             r"저작권법상",
             r"공정이용",

@@ -88,7 +88,9 @@ def test_sitemap_entries_fill_the_rest_of_the_page_sample() -> None:
     made = answer(spider, only(requests(home, "sitemap")), "sitemap")
     assert only(records(made)).status == 200
     pages = requests(made, "page")
-    assert urls(pages) == [ORIGIN + "/work/sea", ORIGIN + "/work/sky"]
+    # The home page's terms link is fetched as the terms page, not as one of the 7 content
+    # pages, so the sitemap fills three places.
+    assert urls(pages) == [ORIGIN + "/work/sea", ORIGIN + "/work/sky", ORIGIN + "/contact"]
     assert {r.meta["optout_parent"] for r in pages} == {ORIGIN + "/sitemap.xml"}
 
 
@@ -117,3 +119,15 @@ def test_meta_refresh_target_is_requested_as_the_next_redirect_hop() -> None:
 def test_meta_refresh_page_hands_its_images_to_the_target() -> None:
     _, made = meta_refresh_page()
     assert requests(made, "image") == []
+
+
+def test_a_sitemap_that_is_not_an_http_url_is_recorded_as_skipped() -> None:
+    """A robots.txt ``Sitemap: javascript:…`` line once stopped the site's crawl with an
+    exception (Scrapy refuses the URL); it is now a skipped record and the crawl goes on."""
+    spider = make_spider(OPTOUT_PAGE_SAMPLE=7)
+    made = answer(
+        spider, home_request(spider, SEED, "robots_sitemap_not_http"), "home_links_and_images"
+    )
+    skipped = only(records(made, "sitemap"))
+    assert (skipped.requested_url, skipped.skipped) == ("javascript:alert(1)", "not-http")
+    assert not requests(made, "sitemap")
