@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs bench-words nginx wrk clean chromium redis demo fuzz chaos faults
+.PHONY: pywb setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs bench-words bench-datasets nginx wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP) chromium redis
+setup: $(STAMP) chromium redis pywb
+
+# pywb (the web archive replay and CDX server) in a venv of its own: it pins redis 2 and
+# would break the project's Redis queue. The tests of Common Crawl captures and evidence
+# packs run its cdx-server and wayback from here (tests/pywb_env.py).
+PYWB_VENV := .venv-pywb
+$(PYWB_VENV)/.installed:
+	test -x $(PYWB_VENV)/bin/python || $(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb==2.10.0' 'cdxj-indexer>=1.4,<2'
+	touch $(PYWB_VENV)/.installed
+pywb: $(PYWB_VENV)/.installed
 
 # Rendering uses Debian's Chromium (Playwright cannot download its own browser here).
 chromium:
@@ -120,6 +130,12 @@ bench-logs: $(STAMP)
 # results/words.{md,json}.
 bench-words: $(STAMP)
 	$(BIN)/python benchmarks/words_bench.py
+
+# Training-set membership (issue 17): a generated 100,000,000-row Parquet URL list (about
+# 6.7 GB in a temporary folder, deleted after) scanned against 10,000 site URLs with DuckDB.
+# Report: results/datasets.{md,json}.
+bench-datasets: $(STAMP)
+	$(BIN)/python benchmarks/datasets_bench.py
 
 # The web server of the crawl benchmarks: Debian's nginx.
 nginx:

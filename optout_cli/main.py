@@ -7,10 +7,13 @@ import click
 from audits import INTERPRETER_VERSION, TOOL_VERSION
 from optout_cli.agents_cmd import agents
 from optout_cli.audit_cmd import audit
+from optout_cli.captures_cmd import captures
 from optout_cli.changes_cmd import changes
 from optout_cli.check_cmd import check
 from optout_cli.crawl import crawl
+from optout_cli.datasets_cmd import datasets
 from optout_cli.demo_cmd import demo
+from optout_cli.evidence_cmd import evidence
 from optout_cli.explain import explain
 from optout_cli.export_cmd import export
 from optout_cli.logs_cmd import logs
@@ -69,3 +72,6 @@ cli.add_command(queue)
 cli.add_command(merge)
 cli.add_command(agents)
 cli.add_command(logs)
+cli.add_command(evidence)
+cli.add_command(captures)
+cli.add_command(datasets)

@@ -11,7 +11,8 @@ from urllib.request import pathname2url
 
 from crawler.storage import StorageError, refuse_foreign_db
 from results.completeness import unfinished_reason
-from results.history import audited_crawls_since, is_audited, latest_audited_crawl
+from results.derive import latest_audited_crawl
+from results.history import audited_crawls_since, is_audited
 from results.site_lookup import UnknownSite, resolve_site
 
 

@@ -509,6 +509,12 @@ def _write_pages(rows: _Rows, base: dict[str, Any], audit: SiteAudit) -> None:
         )
 
 
+def latest_audited_crawl(conn: sqlite3.Connection) -> int | None:
+    """The id of the newest audited crawl, or None when nothing is audited."""
+    row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
 def audited(db: sqlite_utils.Database, crawl_id: int) -> bool:
     return db.execute("SELECT 1 FROM audits WHERE crawl_id = ?", [crawl_id]).fetchone() is not None
 

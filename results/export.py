@@ -38,8 +38,9 @@ from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
 from results.schema import SITE_HEADLINE, SITE_TALLIES
 from results.site_lookup import site_candidates
+from results.taken import site_taken
 
-SCHEMA_VERSION: Final = "1.5"
+SCHEMA_VERSION: Final = "1.6"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
 STATES: Final = get_args(State)
@@ -52,10 +53,11 @@ SITE_KEYS: Final = frozenset(
 _ADDED_LATER: Final = ("images", "builder", "statements")
 """Keys of schema 1.1 (images, builder) and 1.5 (statements) that a report stored by an older
 audit lacks: exported as null, which says "not read"."""
-OPTIONAL_SITE_KEYS: Final = frozenset({"probes", "crawler_logs"})
+OPTIONAL_SITE_KEYS: Final = frozenset({"probes", "crawler_logs", "taken"})
 """Keys a site object has only when there is something to say (``probes``: the crawl probed
-the site; ``crawler_logs``: an ingested access log holds lines of its AI crawlers), so that a
-site without them exports as it did before they existed."""
+the site; ``crawler_logs``: an ingested access log holds lines of its AI crawlers; ``taken``:
+Common Crawl captures or training-set matches were looked up), so that a site without them
+exports as it did before they existed."""
 CSV_COLUMNS: Final = (
     *SITE_HEADLINE,
     *SITE_TALLIES,
@@ -233,6 +235,8 @@ def iter_sites(
     """The selected sites' objects, in origin order, one stored report at a time."""
     where, params = selection.where(crawl_id)
     logs = has_logs(db.conn)  # only a database that had a log ingested has these keys
+    # Only a database where `optout captures` or `optout datasets check` ran has these.
+    taken_tables = db.table("capture_queries").exists() or db.table("dataset_checks").exists()
     for (report,) in db.execute(
         f"SELECT report FROM site_summary WHERE {where} ORDER BY origin", params
     ):
@@ -240,6 +244,10 @@ def iter_sites(
         section = site_logs(db.conn, site["origin"]) if logs else None
         if section is not None:
             site = cast(SiteReport, {**site, "crawler_logs": export_site_logs(section)})
+        if taken_tables:
+            found = site_taken(db, site["origin"])
+            if found is not None:
+                site = cast(SiteReport, {**site, "taken": found})
         yield export_site(site)
 
 

@@ -166,12 +166,6 @@ class Change:
         }
 
 
-def latest_audited_crawl(conn: sqlite3.Connection) -> int | None:
-    """The id of the newest audited crawl, or None when nothing is audited."""
-    row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
 def is_audited(conn: sqlite3.Connection, crawl_id: int) -> bool:
     """Whether ``optout audit`` has derived this crawl's tables."""
     sql = "SELECT 1 FROM audits WHERE crawl_id = ?"

@@ -6,9 +6,11 @@ escaped text; URLs of the site are text, and evidence links point at stored fetc
 """
 
 import re
-from typing import Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit
 
+import sqlite_utils
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
@@ -19,6 +21,7 @@ from results.report import reserved_in_words_only
 from results.report_types import EvidenceRefReport, SiteReport, StatementReport, VerdictReport
 from results.robots_rows import full_report, load_report
 from results.site_lookup import UnknownSite, resolve_site
+from results.taken import TakenReport, site_taken
 
 USES = ("train", "ai-use", "search", "tdm")
 USE_WORDS = {
@@ -291,6 +294,39 @@ def _logs(datasette: Any, name: str, section: dict[str, Any] | None) -> dict[str
     }
 
 
+def _taken(
+    datasette: Any, name: str, origin: str, taken: TakenReport | None
+) -> dict[str, Any] | None:
+    """The "Already taken?" section: Common Crawl captures per crawl and the site's matches in
+    training-set URL lists (results/taken.py), with links to the stored rows; None when
+    neither command stored anything about the site, so the page is as it was without them."""
+    if taken is None:
+        return None
+    quoted = quote(origin, safe="")
+    captures = taken["captures"]
+    return {
+        "captures": None
+        if captures is None
+        else {
+            **captures,
+            "first_block_day": (captures["first_block"] or "")[:10] or None,
+            "total": sum(c["captures"] for c in captures["crawls"]),
+            "errors": sum(1 for c in captures["crawls"] if c["status"] == "error"),
+        },
+        "datasets": [
+            {
+                **d,
+                "more": max(0, d["url_matches"] + d["origin_matches"] - len(d["examples"])),
+                "href": datasette.urls.table(name, "dataset_matches")
+                + f"?origin={quoted}&check_id={d['check_id']}&shard={quote(d['shard'], safe='')}",
+            }
+            for d in taken["datasets"]
+        ],
+        "captures_href": datasette.urls.table(name, "captures") + f"?origin={quoted}",
+        "queries_href": datasette.urls.table(name, "capture_queries") + f"?origin={quoted}",
+    }
+
+
 _AGENTS_SHOWN = 8
 
 
@@ -366,6 +402,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
     timeline = await db.execute_fn(lambda conn: site_timeline(conn, row["origin"]))
     probe_agents = _probe_agents(report)
     logs = await db.execute_fn(lambda conn: site_logs(conn, row["origin"]))
+    taken = await db.execute_fn(lambda conn: site_taken(sqlite_utils.Database(conn), row["origin"]))
     quoted = quote(row["origin"], safe="")
     row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
     context.update(
@@ -381,6 +418,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         agents=await _agents(db, report),
         probes=_probes(datasette, name, report),
         logs=_logs(datasette, name, logs),
+        taken=_taken(datasette, name, row["origin"], taken),
         log_lines_href=datasette.urls.table(name, "crawler_log_lines") + f"?origin={quoted}",
         log_violations_href=datasette.urls.table(name, "crawler_violations") + f"?origin={quoted}",
         log_behaviour_href=datasette.urls.table(name, "crawler_behaviour") + f"?origin={quoted}",
@@ -421,3 +459,52 @@ async def site_page(datasette: Any, request: Any) -> Response:
 def register_routes() -> list[tuple[str, Any]]:
     """The per-site page."""
     return [(r"^/-/site$", site_page)]
+
+
+DATASET_QUERIES: Final = {
+    "in_datasets": (
+        "origin",
+        "name",
+        "dataset",
+        "url_matches",
+        "origin_matches",
+        "shards",
+        "check_id",
+        "checked_at",
+    ),
+}
+"""Canned queries of metadata.yml over the dataset-check tables, with their columns."""
+NO_DATASETS: Final = (
+    " No dataset has been checked against this database yet: see `optout datasets check`"
+    " (docs/datasets.md)."
+)
+
+
+@hookimpl
+def canned_queries(
+    datasette: Any, database: str, actor: Any
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """Where ``optout datasets check`` never ran (its tables come with the first check), the
+    dataset queries are replaced by ones with the same title and columns that return no row,
+    instead of failing with "no such table"."""
+
+    async def queries() -> dict[str, Any]:
+        if database.startswith("_"):
+            return {}
+        db = datasette.get_database(database)
+        if await db.table_exists("dataset_site_counts"):
+            return {}
+        defined = datasette.metadata("queries", database=database, fallback=False) or {}
+        out = {}
+        for query, columns in DATASET_QUERIES.items():
+            spec = defined.get(query)
+            if isinstance(spec, dict):
+                nulls = ", ".join(f"null as {c}" for c in columns)
+                out[query] = {
+                    **spec,
+                    "sql": f"select {nulls} where 0",
+                    "description": (spec.get("description") or "") + NO_DATASETS,
+                }
+        return out
+
+    return queries

@@ -10,8 +10,19 @@ from datasette.app import Datasette
 
 from tests.datasette.conftest import DB_NAME, EDITED_ORIGIN, canned_queries, get, sql_value
 from tests.datasette.log_fixtures import logs_db, logs_ds  # noqa: F401
+from tests.datasette.taken_fixtures import sample_web, taken_db, taken_ds  # noqa: F401
 
 EXPECTED_COLUMNS = {
+    "in_datasets": [
+        "origin",
+        "name",
+        "dataset",
+        "url_matches",
+        "origin_matches",
+        "shards",
+        "check_id",
+        "checked_at",
+    ],
     "words_only": [
         "origin",
         "name",
@@ -90,6 +101,8 @@ PROBE_QUERIES = frozenset({"edge_and_robots_disagree"})
 """Queries over probes: the sample web's session crawl probes nothing, so these are asked of
 the probed database (tests/results/probe_db.py), which also has two crawls."""
 LOG_QUERIES = frozenset({"violations_by_operator"})
+DATASET_QUERIES = frozenset({"in_datasets"})
+"""Queries over training-set checks: asked of a database with one (taken_fixtures.py)."""
 """Queries over access logs: asked of a database with a log ingested (log_fixtures.py)."""
 
 
@@ -100,6 +113,8 @@ def served(request: pytest.FixtureRequest, name: str) -> tuple[Datasette, Path]:
         return request.getfixturevalue("probed_ds"), request.getfixturevalue("probed_db")
     if name in LOG_QUERIES:
         return request.getfixturevalue("logs_ds"), request.getfixturevalue("logs_db")
+    if name in DATASET_QUERIES:
+        return request.getfixturevalue("taken_ds"), request.getfixturevalue("taken_db")
     return request.getfixturevalue("ds"), request.getfixturevalue("audited_db")
 
 

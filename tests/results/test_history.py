@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.storage import open_db
+from results.derive import latest_audited_crawl
 from results.history import (
     USE_OF_SUBJECT,
     AgentGroup,
@@ -17,7 +18,6 @@ from results.history import (
     adoption_over_time,
     audited_crawls_since,
     fold_agent_changes,
-    latest_audited_crawl,
     list_changes,
     site_timeline,
 )
