@@ -27,10 +27,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, cast
 from urllib.parse import urlsplit
 
 from audits.core.findings import Finding, Severity, make_finding
+from audits.signals.robots.access import MEANING, AccessState
 
 CaptureClass = Literal["before-block", "after-block", "no-block", "unknown"]
 CLASSES: Final[tuple[CaptureClass, ...]] = ("before-block", "after-block", "no-block", "unknown")
@@ -109,6 +110,18 @@ class SiteCaptures:
 
     def count(self, verdict: CaptureClass) -> int:
         return sum(1 for v in self.verdicts if v.verdict == verdict)
+
+
+def ccbot_state(robots_state: str | None, allowed: int | None, unreadable: bool) -> CcbotState:
+    """What one audited crawl read for CCBot: ``unreadable`` when robots.txt could not be read
+    (the states the robots.txt reading says the audit cannot judge, or such a finding),
+    else the stored verdict at ``/`` (``unknown`` when none is stored)."""
+    meaning = MEANING.get(cast(AccessState, robots_state)) if robots_state else None
+    if unreadable or (meaning is not None and meaning[1] == "unknown"):
+        return "unreadable"
+    if allowed is None:
+        return "unknown"
+    return "allowed" if allowed else "blocked"
 
 
 def _in_force(history: Sequence[AuditedCrawl], moment: datetime) -> int | None:

@@ -67,6 +67,14 @@ class Fetch:
         return values[-1] if values else None
 
     @property
+    def html_body(self) -> bytes | None:
+        """The body (as rendered, when it was) of a 2xx HTML answer; None for anything else."""
+        body = self.rendered_body or self.body
+        html = "html" in (self.content_type or "").lower()
+        ok = self.status is not None and 200 <= self.status < 300
+        return body if body and html and ok else None
+
+    @property
     def path(self) -> str:
         parts = urlsplit(self.url)
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -12,12 +12,10 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Final
 
-from audits.captures import AuditedCrawl, CcbotState
+from audits.captures import AuditedCrawl, ccbot_state
 from results.derive import latest_audited_crawl
 
 CCBOT: Final = "CCBot"
-_UNREADABLE_STATES: Final = ("unreachable", "rate-limited")
-
 _HISTORY: Final = """
 SELECT c.id, c.started_at, s.robots_state,
     (SELECT v.allowed FROM robots_verdicts v WHERE v.crawl_id = c.id AND v.origin = s.origin
@@ -40,21 +38,15 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _state(robots_state: str | None, allowed: int | None, unreadable: int) -> CcbotState:
-    if unreadable or robots_state in _UNREADABLE_STATES:
-        return "unreadable"
-    if allowed is None:
-        return "unknown"
-    return "allowed" if allowed else "blocked"
-
-
 def ccbot_history(conn: sqlite3.Connection, origin: str) -> list[AuditedCrawl]:
     """The site's audited crawls, oldest first (empty for a site no audited crawl has)."""
     if not _has_audits(conn):
         return []
     rows = conn.execute(_HISTORY, {"origin": origin, "agent": CCBOT}).fetchall()
     return [
-        AuditedCrawl(int(crawl_id), _moment(started), _state(state, allowed, unreadable), typo)
+        AuditedCrawl(
+            int(crawl_id), _moment(started), ccbot_state(state, allowed, bool(unreadable)), typo
+        )
         for crawl_id, started, state, allowed, typo, unreadable in rows
     ]
 

@@ -12,6 +12,7 @@ from audits.captures import (
     CaptureClass,
     CcbotState,
     Explanation,
+    ccbot_state,
     classify_capture,
     classify_site,
     first_block,
@@ -164,3 +165,14 @@ def test_lenient_odd_urls_never_raise(url: str, expected: Explanation | None) ->
     odd = Capture("CC-MAIN-2026-12", MAR, url)
     verdict = classify_capture(odd, ALLOWED_THEN_BLOCKED, FEB)
     assert (verdict.verdict, verdict.explanation) == ("after-block", expected)
+
+
+def test_ccbot_state_follows_the_robots_reading() -> None:
+    """A robots.txt the audit cannot judge (unreachable, rate-limited) is no block, whatever
+    verdict row is stored; a file that was read gives its verdict at /."""
+    assert ccbot_state("unreachable", 0, False) == "unreadable"
+    assert ccbot_state("rate-limited", None, False) == "unreadable"
+    assert ccbot_state("parse", 1, True) == "unreadable"
+    assert ccbot_state("parse", 0, False) == "blocked"
+    assert ccbot_state("no-file", 1, False) == "allowed"
+    assert ccbot_state("parse", None, False) == "unknown"

@@ -14,11 +14,8 @@ Reading = tuple[tuple[Fetch, HttpEquiv], ...]
 
 def read_http_equiv(fetch: Fetch) -> HttpEquiv:
     """One HTML answer's ``http-equiv`` opt-out headers (none for errors and non-HTML)."""
-    body = fetch.rendered_body or fetch.body
-    html = "html" in (fetch.content_type or "").lower()
-    if not body or not html or fetch.status is None or not 200 <= fetch.status < 300:
-        return HttpEquiv()
-    return parse_http_equiv(body)
+    body = fetch.html_body
+    return parse_http_equiv(body) if body is not None else HttpEquiv()
 
 
 class HttpEquivSignal(Signal[Reading]):

@@ -43,13 +43,6 @@ class FoundStatement:
         return self.fetch.url
 
 
-def is_readable_html(fetch: Fetch) -> bool:
-    """A 2xx HTML answer with a body."""
-    body = fetch.rendered_body or fetch.body
-    html = "html" in (fetch.content_type or "").lower()
-    return bool(body) and html and fetch.status is not None and 200 <= fetch.status < 300
-
-
 def statements_of_text(text: str) -> Iterator[Statement]:
     """Every statement of a passage that says something about mining or AI."""
     for sentence in split_statements(text):
@@ -60,9 +53,9 @@ def statements_of_text(text: str) -> Iterator[Statement]:
 
 def fetch_statements(fetch: Fetch) -> Iterator[FoundStatement]:
     """The statements one fetched page makes (whole for terms and imprint pages)."""
-    if not is_readable_html(fetch):
+    body = fetch.html_body
+    if body is None:
         return
-    body = fetch.rendered_body or fetch.body or b""
     whole = fetch.kind in WHOLE_KINDS
     for passage in page_passages(body, whole=whole):
         if whole and passage.where == WHERE_PAGE:
