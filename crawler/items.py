@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from crawler.seeds import Seed
 
+INTERNAL_ERROR_STAT = "optout/internal_error"
+"""The crawl's stats key for the first answer the spider failed to read (its message);
+``<key>/<kind>`` counts them per kind of fetch."""
+
 
 @dataclass
 class FetchRecord:

@@ -36,3 +36,10 @@ def print_outcome(console: Console, totals: CrawlTotals, seeds_total: int, db_pa
     if totals.skipped:
         skipped = ", ".join(f"{name} {n}" for name, n in totals.skipped.most_common())
         console.print(f"not fetched: {skipped}", markup=False)
+    if totals.internal_errors:
+        console.print(
+            f"internal errors: {totals.internal_errors} answers could not be read and their"
+            f" sites were finished with what they had (first: {totals.first_internal_error});"
+            " please report it",
+            markup=False,
+        )

@@ -7,10 +7,13 @@ the crawl finished (only then is it audited).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from crawler.items import INTERNAL_ERROR_STAT
 from crawler.storage import open_db
 from crawler.words import counted
 from results.completeness import RESUMABLE, CrawlState, crawl_state, newest_crawl
@@ -24,6 +27,9 @@ class CrawlTotals:
     fetches: int
     errors: Counter[str]
     skipped: Counter[str]
+    internal_errors: int = 0
+    """Answers the spider failed to read (a bug or an unforeseen input; the crawl's stats)."""
+    first_internal_error: str | None = None
 
 
 def _when(moment: str | None) -> str:
@@ -68,11 +74,33 @@ def crawl_totals(db_path: Path, crawl_id: int) -> CrawlTotals | None:
             " WHERE crawl_id = ? AND skipped IS NOT NULL GROUP BY 1",
             [crawl_id],
         ).fetchall()
+        internal, first = _internal_errors(db.conn, crawl_id)
         return CrawlTotals(
-            state, fetches.fetchone()[0], Counter(dict(errors)), Counter(dict(skipped))
+            state,
+            fetches.fetchone()[0],
+            Counter(dict(errors)),
+            Counter(dict(skipped)),
+            internal,
+            first,
         )
     finally:
         db.close()
+
+
+def _internal_errors(conn: Any, crawl_id: int) -> tuple[int, str | None]:
+    """The count and first message of the spider's internal errors, from the crawl's stats
+    (``crawler.spiders.optout.INTERNAL_ERROR_STAT``; the stats of its last run)."""
+    row = conn.execute("SELECT stats FROM crawls WHERE id = ?", [crawl_id]).fetchone()
+    try:
+        stats = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return 0, None
+    if not isinstance(stats, dict):
+        return 0, None
+    prefix = f"{INTERNAL_ERROR_STAT}/"
+    count = sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+    first = stats.get(INTERNAL_ERROR_STAT)
+    return count, first if isinstance(first, str) else None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from crawler.discovery import (
     platform_state,
     site_home,
 )
-from crawler.items import FetchRecord, SiteDone, SiteSeen
+from crawler.items import INTERNAL_ERROR_STAT, FetchRecord, SiteDone, SiteSeen
 from crawler.meta_refresh import next_hop, refresh_target
 from crawler.middlewares.probe_redirect import PROBE_PATH
 from crawler.network import CLOSE_REASON as NETWORK_CLOSE_REASON
@@ -390,15 +390,46 @@ class OptoutSpider(scrapy.Spider):
         if kind == PROBE_KIND:  # recorded only: nothing is read or requested from its answer
             yield from self._settle(site)
             return
-        if site.probes is not None:
-            site.probes.offer(record, discovery=bool(meta.get("optout_discovery")))
-        if not meta.get("playwright") and not (yield from self._refreshed(site, response, record)):
-            handler = self.AFTER.get(kind)
-            if handler is not None:
-                yield from handler(self, site, response, record)
+        yield from self._guarded(site, record, self._read(site, response, record))
         if meta.get("optout_discovery"):
             yield from self._discovered(site)
         yield from self._settle(site)
+
+    def _read(self, site: SiteState, response: Response, record: FetchRecord) -> Iterator[Any]:
+        """What a recorded answer leads to: its refresh, or the step for its kind."""
+        meta = response.meta
+        if site.probes is not None:
+            site.probes.offer(record, discovery=bool(meta.get("optout_discovery")))
+        if not meta.get("playwright") and not (yield from self._refreshed(site, response, record)):
+            handler = self.AFTER.get(record.kind)
+            if handler is not None:
+                yield from handler(self, site, response, record)
+
+    def _guarded(self, site: SiteState, record: FetchRecord, steps: Iterator[Any]) -> Iterator[Any]:
+        """``steps``, with an exception they raise logged and counted instead of lost.
+
+        Scrapy would log it and drop the rest of the callback, and the site would wait
+        forever for a settlement that never comes: no ``SiteDone``, never audited. Here the
+        fetch stays recorded, the site's error count grows, the crawl's stats keep the count
+        and the first message (``INTERNAL_ERROR_STAT``), and the site is finished with what
+        it has. A robots.txt that could not be read counts as unreachable: nothing more of
+        the site is fetched.
+        """
+        try:
+            yield from steps
+        except Exception as err:  # noqa: BLE001 - any bug or unforeseen input, see docstring
+            stats = self.crawler.stats
+            where = record.final_url or record.requested_url
+            message = (
+                f"{site.seed.origin}: reading {record.kind} {where}: {type(err).__name__}: {err}"
+            )
+            self.logger.exception("internal error, the site goes on: %s", message)
+            stats.inc_value(f"{INTERNAL_ERROR_STAT}/{record.kind}")
+            if stats.get_value(INTERNAL_ERROR_STAT) is None:
+                stats.set_value(INTERNAL_ERROR_STAT, message[:500])
+            site.errors += 1
+            if site.robots_rule == "pending":
+                site.robots_rule = "disallow-all"
 
     def _refreshed(
         self, site: SiteState, response: Response, record: FetchRecord
@@ -483,9 +514,9 @@ class OptoutSpider(scrapy.Spider):
         kind = record.kind
         yield from self._count(site, record)
         if kind == "robots":
-            yield from self._after_robots(site, None, record)
+            yield from self._guarded(site, record, self._after_robots(site, None, record))
         elif kind == "home":
-            yield from self._sitemap(site)
+            yield from self._guarded(site, record, self._sitemap(site))
         if request.meta.get("optout_discovery"):
             yield from self._discovered(site)
         yield from self._settle(site)
