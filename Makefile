@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: pywb setup test lint format typecheck bench bench-scale bench-robots bench-crawl bench-workers bench-datasette bench-logs bench-words bench-datasets nginx wrk clean chromium redis demo fuzz chaos faults
+.PHONY: pywb setup test lint format typecheck messages bench bench-scale bench-robots bench-crawl bench-crawl-latency bench-workers bench-datasette bench-logs bench-words bench-datasets bench-captures bench-cli nginx wrk clean chromium redis demo fuzz chaos faults
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,16 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The translations (docs/translating.md): extract every marked message from the sources
+# (results/locale/babel.cfg says where), then add the new ones to each catalogue and drop the
+# unused; a changed English message comes back fuzzy, to be checked by a translator.
+LOCALE := results/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F $(LOCALE)/babel.cfg --no-location --sort-output \
+		--project=optout-audit -o $(VENV)/optout.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/optout.pot -d $(LOCALE) -D optout \
+		--ignore-obsolete --no-wrap
+
 # Crawl the bundled sample web, audit it and browse the results on http://127.0.0.1:8001/.
 # Needs neither apt nor the network once the venv exists: without Chromium the sample web's
 # rendered pages are recorded as not rendered (no-browser); `make setup` installs Chromium.
@@ -78,10 +88,10 @@ demo: $(STAMP)
 	$(BIN)/optout demo
 
 # Each benchmark also runs alone (make bench-robots, bench-crawl, bench-workers,
-# bench-datasette). The default sizes fit in about 20 minutes on 2 cores once the Datasette
+# bench-datasette, bench-cli). The default sizes fit in about 20 minutes on 2 cores once the Datasette
 # database is cached; `make bench-scale` runs the large sizes (50,000 crawled sites, 1,000,000
 # sites in Datasette: an hour or more).
-bench: bench-robots bench-crawl bench-workers bench-datasette
+bench: bench-robots bench-crawl bench-workers bench-datasette bench-cli
 
 bench-scale:
 	$(MAKE) bench-crawl CRAWL_SIZES=1000,10000,50000
@@ -97,6 +107,14 @@ CRAWL_SIZES ?= 1000,10000
 CRAWL_PROBE_AGENTS ?= default
 bench-crawl: $(STAMP) nginx
 	$(BIN)/python benchmarks/crawl_bench.py --sizes $(CRAWL_SIZES) --probe-agents '$(CRAWL_PROBE_AGENTS)'
+
+# The same crawl and bare spider at internet latency (issue 20): nginx reached directly, then
+# through benchmarks/latency_proxy.py (50-300 ms per request, jitter, 2% slow hosts at 1-2 s),
+# at LATENCY_SITES sites (a few minutes). Adds a session to benchmarks/results/crawl_latency.{md,json}.
+LATENCY_SITES ?= 2000
+LATENCY_CONCURRENCY ?= 128
+bench-crawl-latency: $(STAMP) nginx
+	$(BIN)/python benchmarks/latency_bench.py --sites $(LATENCY_SITES) --concurrency $(LATENCY_CONCURRENCY)
 
 # One Redis worker against two on the same synthetic web. Report: results/workers.{md,json}.
 bench-workers: setup nginx
@@ -131,11 +149,24 @@ bench-logs: $(STAMP)
 bench-words: $(STAMP)
 	$(BIN)/python benchmarks/words_bench.py
 
+# How soon the command line answers (issue 20): --help, --version, explain, changes and check
+# --help, each a fresh process, median of 9 runs (about half a minute), beside the figures of
+# commit f5007e7 in results/cli.before.json. Report: results/cli.{md,json}.
+bench-cli: $(STAMP)
+	$(BIN)/python benchmarks/cli_bench.py
+
 # Training-set membership (issue 17): a generated 100,000,000-row Parquet URL list (about
 # 6.7 GB in a temporary folder, deleted after) scanned against 10,000 site URLs with DuckDB.
 # Report: results/datasets.{md,json}.
 bench-datasets: $(STAMP)
 	$(BIN)/python benchmarks/datasets_bench.py
+
+# Common Crawl captures (issue 17): a generated index (3 crawls x 100 sites x 1,000 captures)
+# served by pywb's wayback on loopback (.venv-pywb, made by `make pywb`), asked, stored and
+# classified end to end, then the store and the classifier alone. Report:
+# results/captures.{md,json}.
+bench-captures: $(STAMP) pywb
+	$(BIN)/python benchmarks/captures_bench.py
 
 # The web server of the crawl benchmarks: Debian's nginx.
 nginx:

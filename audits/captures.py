@@ -17,6 +17,10 @@ capture is classified:
 - ``unknown``: no audited crawl of the site at or before the capture, so what it said then
   is not known.
 
+A capture that stored no content of the page (a status other than 2xx: a redirect, a 404, a
+403, a server error; or a revisit record, which only points at an earlier capture) is not
+*taken*: it keeps its class but is counted apart and raises no finding.
+
 A crawl's moment is when it started (the robots.txt is the first thing a crawl reads of a
 site). Pure: no I/O; results/captures/ reads the database and the index server.
 """
@@ -48,6 +52,8 @@ CODES: Final[dict[str, Severity]] = {
 }
 EXAMPLE_URLS: Final = 3
 """URLs quoted in a finding's evidence."""
+REVISIT_MIME: Final = "warc/revisit"
+"""The MIME type a CDX index gives a revisit record (pywb, Common Crawl)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,25 @@ class Capture:
     captured_at: datetime
     url: str
     status: str | None = None
+    mime: str | None = None
+    host: str | None = None
+    """The host of the site the capture is of: the site's own or its ``www.`` twin."""
+
+    @property
+    def taken(self) -> bool:
+        """Whether the capture stored the page's content: a 2xx answer, not a revisit."""
+        return stored_content(self.status, self.mime)
+
+
+def stored_content(status: str | None, mime: str | None) -> bool:
+    """A 2xx status that is not a revisit record (``warc/revisit``, or status ``-``)."""
+    return (
+        status is not None
+        and len(status) == 3
+        and status.startswith("2")
+        and status.isdigit()
+        and (mime or "").lower() != REVISIT_MIME
+    )
 
 
 @dataclass(frozen=True)
@@ -83,16 +108,25 @@ class CaptureVerdict:
     in_force: int | None = None
     """The audited crawl whose robots.txt reading was in force at the capture."""
 
+    @property
+    def taken(self) -> bool:
+        return self.capture.taken
+
 
 @dataclass(frozen=True)
 class CrawlCount:
-    """The captures of one Common Crawl crawl, by class."""
+    """The captures of one Common Crawl crawl: the taken ones by class, and the others."""
 
     crawl: str
     captures: int
+    """Every capture, taken or not."""
     by_class: tuple[tuple[CaptureClass, int], ...]
+    """Taken captures (the page's content stored) by class."""
+    not_taken: int = 0
+    """Captures that stored no content (not 2xx, or a revisit)."""
 
     def count(self, verdict: CaptureClass) -> int:
+        """Taken captures of the class."""
         return dict(self.by_class).get(verdict, 0)
 
 
@@ -108,8 +142,15 @@ class SiteCaptures:
     per_crawl: tuple[CrawlCount, ...]
     findings: tuple[Finding, ...]
 
-    def count(self, verdict: CaptureClass) -> int:
-        return sum(1 for v in self.verdicts if v.verdict == verdict)
+    def count(self, verdict: CaptureClass, *, taken: bool = True) -> int:
+        """Captures of the class that stored the page's content (``taken=False``: that did
+        not)."""
+        return sum(1 for v in self.verdicts if v.verdict == verdict and v.taken == taken)
+
+    @property
+    def not_taken(self) -> int:
+        """Captures of any class that stored no content."""
+        return sum(1 for v in self.verdicts if not v.taken)
 
 
 def ccbot_state(robots_state: str | None, allowed: int | None, unreadable: bool) -> CcbotState:
@@ -207,7 +248,7 @@ def _after_block_findings(
 ) -> list[Finding]:
     groups: dict[Explanation | None, list[CaptureVerdict]] = {}
     for v in verdicts:
-        if v.verdict == "after-block":
+        if v.verdict == "after-block" and v.taken:
             groups.setdefault(v.explanation, []).append(v)
     typos = {c.crawl_id: c.typo for c in history if c.typo}
     out = []
@@ -236,7 +277,7 @@ def _after_block_findings(
 
 
 def _before_block_finding(verdicts: Sequence[CaptureVerdict], blocked: datetime) -> list[Finding]:
-    before = [v for v in verdicts if v.verdict == "before-block"]
+    before = [v for v in verdicts if v.verdict == "before-block" and v.taken]
     if not before:
         return []
     crawls = sorted({v.capture.crawl for v in before})
@@ -256,10 +297,20 @@ def _before_block_finding(verdicts: Sequence[CaptureVerdict], blocked: datetime)
 
 def _per_crawl(verdicts: Sequence[CaptureVerdict], crawls: Sequence[str]) -> tuple[CrawlCount, ...]:
     counts: dict[str, Counter[CaptureClass]] = {name: Counter() for name in crawls}
+    untaken: Counter[str] = Counter()
     for v in verdicts:
-        counts.setdefault(v.capture.crawl, Counter())[v.verdict] += 1
+        counts.setdefault(v.capture.crawl, Counter())
+        if v.taken:
+            counts[v.capture.crawl][v.verdict] += 1
+        else:
+            untaken[v.capture.crawl] += 1
     return tuple(
-        CrawlCount(name, sum(c.values()), tuple((k, c[k]) for k in CLASSES if c[k]))
+        CrawlCount(
+            name,
+            sum(c.values()) + untaken[name],
+            tuple((k, c[k]) for k in CLASSES if c[k]),
+            untaken[name],
+        )
         for name, c in sorted(counts.items(), reverse=True)
     )
 

@@ -11,8 +11,11 @@ non-2xx answers) per page, and flags pages slower than Datasette's default SQL t
 (``sql_time_limit_ms``, 1 s; ``optout serve`` allows 3 s).
 
     .venv/bin/python benchmarks/datasette_load.py [--sizes 100000,1000000] [--duration 5]
+    .venv/bin/python benchmarks/datasette_load.py --sizes 1000000 --db FILE.db [--immutable]
 
-Writes benchmarks/results/datasette.json and datasette.md.
+Writes benchmarks/results/datasette.json and datasette.md. The report it replaces (or the one
+``--before`` names) is kept as the "before" of a before/after table per size measured in both,
+so a change's effect shows in one table.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ SLOW_CONNECTIONS = 2
 """A page of which fewer requests than clients finish in the window is measured again so."""
 # What a cached database depends on besides the schema: a change to these makes it again. An
 # audit that reads the same files differently does not: delete benchmarks/.cache/ for that.
-SOURCES = ("benchmarks/generate_db.py", "results/robots_rows.py")
+SOURCES = ("benchmarks/generate_db.py", "results/robots_rows.py", "results/rollups.py")
 
 LUA = """
 local paths = {%s}
@@ -190,10 +193,17 @@ def _get(url: str, timeout: float) -> tuple[int, float]:
 class Server:
     """``datasette serve`` as ``optout serve`` runs it, on a free loopback port."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(
+        self, db: Path, immutable: bool = False, settings: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.port = _free_port()
         check_servable(db)
         args = datasette_args(db, port=self.port)
+        if immutable:
+            # A published snapshot (docs/scaling.md): the file opened as never changing.
+            args[1:2] = ["-i", args[1]]
+        for name, value in settings:  # after optout serve's own: the last one counts
+            args += ["--setting", name, value]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (open while the server runs)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "datasette", *args],
@@ -253,14 +263,22 @@ def run_wrk(base: str, target: Target, duration: int, connections: int) -> dict[
     raise RuntimeError(f"wrk gave no result for {target.name}: {result.stdout}{result.stderr}")
 
 
-def measure(sites: int, duration: int, connections: int, only: str | None = None) -> dict[str, Any]:
-    db, generated = database(sites)
+def measure(
+    sites: int,
+    duration: int,
+    connections: int,
+    only: str | None = None,
+    given: Path | None = None,
+    immutable: bool = False,
+    settings: tuple[tuple[str, str], ...] = (),
+) -> dict[str, Any]:
+    db, generated = (given, None) if given is not None else database(sites)
     name = db.stem
-    server = Server(db)
+    server = Server(db, immutable, settings)
     rows = []
     try:
         for target in targets(db, name):
-            if only and only not in target.name:
+            if only and not any(part in target.name for part in only.split(",")):
                 continue
             # The first load of a page: cold caches (and Datasette's one-off table counts).
             status, first_ms = _get(server.base + target.paths[0], 300)
@@ -345,13 +363,95 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _before(path: Path | None) -> dict[str, Any] | None:
+    """The earlier report to compare with: its sizes' pages, with its machine and date."""
+    if path is None or not path.is_file():
+        return None
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    if "sizes" not in earlier:
+        return None
+    return {
+        "source": str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path),
+        "measured_at": earlier.get("measured_at"),
+        "commit": earlier.get("commit"),
+        "machine": earlier.get("machine"),
+        "sizes": [{"sites": size["sites"], "pages": size["pages"]} for size in earlier["sizes"]],
+    }
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def _load(averages: list[float] | None) -> str:
+    """The 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    return ", ".join(f"{a:.2f}" for a in averages) if averages else "unknown"
+
+
+def comparison(report: dict[str, Any]) -> list[str]:
+    """Markdown: per size measured before and now, p50/p95/p99 and errors per page."""
+    before = report.get("before")
+    if not before:
+        return []
+    earlier = {size["sites"]: size for size in before["sizes"]}
+    lines: list[str] = []
+    for size in report["sizes"]:
+        old = earlier.get(size["sites"])
+        if old is None:
+            continue
+        old_pages = {r["page"]: r for r in old["pages"]}
+        load = (before.get("machine") or {}).get("load_average_at_start")
+        lines += [
+            f"## Before and after: {size['sites']:,} sites",
+            "",
+            f"Before: {before['source']}"
+            + (f", measured {before['measured_at']}" if before.get("measured_at") else "")
+            + (f" at commit {before['commit']}" if before.get("commit") else "")
+            + (f", load average at start {_load(load)}" if load else "")
+            + f". After: this run. {report['connections']} concurrent clients (fewer where the"
+            " clients column says so: a page too slow for the window is measured again with 2).",
+            "",
+            "| page | before p50 ms | before p95 ms | before p99 ms | before errors"
+            " | after p50 ms | after p95 ms | after p99 ms | after errors | after clients |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in size["pages"]:
+            o = old_pages.get(r["page"])
+            was = (
+                f"{o['p50_ms']:.1f} | {o['p95_ms']:.1f} | {o['p99_ms']:.1f} | {o['errors']}"
+                + ("" if o["connections"] == r["connections"] else f" ({o['connections']} cl.)")
+                if o
+                else "– | – | – | –"
+            )
+            lines.append(
+                f"| {r['page']} | {was} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f}"
+                f" | {r['p99_ms']:.1f} | {r['errors']} | {r['connections']} |"
+            )
+        lines.append("")
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
         "# Datasette at scale",
         "",
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']},"
-        f" SQLite {m['sqlite']}; load average at start {m['load_average_at_start']}.",
+        f" SQLite {m['sqlite']}; load average at start {_load(m['load_average_at_start'])}"
+        + (f", at end {_load(m['load_average_at_end'])}" if m.get("load_average_at_end") else "")
+        + " (other work shares the machine: compare runs with their load).",
+        f"Measured {report.get('measured_at', '?')} at commit {report.get('commit') or '?'}"
+        f" (plus the working tree); command: `{report.get('command', '?')}`.",
         f"wrk: {report['connections']} connections, {report['duration_s']} s per page,"
         " on 127.0.0.1; Datasette started with the arguments of `optout serve`.",
         "first load: the first request (cold caches); alone: median of"
@@ -361,6 +461,13 @@ def markdown(report: dict[str, Any]) -> str:
         " **over**.",
         "",
     ]
+    if report.get("immutable") or report.get("extra_settings"):
+        lines[5:5] = [
+            "Served with"
+            + (" `-i` (immutable)" if report.get("immutable") else "")
+            + "".join(f" `--setting {n} {v}`" for n, v in report.get("extra_settings") or [])
+            + " on top of the arguments of `optout serve`."
+        ]
     for size in report["sizes"]:
         gen = size["generated_seconds"]
         lines += [
@@ -384,7 +491,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f" | {r['p99_ms']:.1f} | {r['rps']:.1f} | {r['errors']} | {flag} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + comparison(report))
 
 
 def main() -> None:
@@ -392,8 +499,34 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--duration", type=int, default=5, help="seconds per page")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--only", default=None, help="only pages whose name contains this")
+    parser.add_argument(
+        "--only", default=None, help="only pages whose name contains this (or any of a,b,c)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="serve this database (already migrated) instead of generating or reusing a cached"
+        " one: --sizes is then its number of sites, as a label",
+    )
+    parser.add_argument(
+        "--immutable", action="store_true", help="serve the file with -i (a snapshot)"
+    )
+    parser.add_argument(
+        "--setting",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a Datasette setting to try on top of optout serve's (repeatable)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="an earlier datasette.json to compare with (default: the one in --out, if any)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit(
@@ -402,14 +535,36 @@ def main() -> None:
     if not 1 <= args.duration <= 60 or not 1 <= args.connections <= 64:
         parser.error("--duration takes 1 to 60 seconds, --connections 1 to 64")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.db is not None and (len(sizes) != 1 or not args.db.is_file()):
+        parser.error("--db takes an existing database file and one size in --sizes")
+    before = _before(args.before or args.out / "datasette.json")
     report = {
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": _commit(),
+        "command": " ".join(["benchmarks/datasette_load.py", *sys.argv[1:]]),
         "machine": machine(),
         "duration_s": args.duration,
         "connections": args.connections,
         "default_sql_time_limit_ms": DEFAULT_LIMIT_MS,
         "serve_args": datasette_args(Path("DB.db"))[2:],
-        "sizes": [measure(n, args.duration, args.connections, args.only) for n in sizes],
+        "extra_settings": args.setting,
+        "immutable": args.immutable,
+        "sizes": [
+            measure(
+                n,
+                args.duration,
+                args.connections,
+                args.only,
+                args.db,
+                args.immutable,
+                tuple((name, value) for name, value in args.setting),
+            )
+            for n in sizes
+        ],
+        "before": before,
     }
+    if hasattr(os, "getloadavg"):
+        report["machine"]["load_average_at_end"] = os.getloadavg()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "datasette.json").write_text(json.dumps(report, indent=2) + "\n")
     (args.out / "datasette.md").write_text(markdown(report) + "\n")

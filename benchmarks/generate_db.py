@@ -40,6 +40,7 @@ from crawler.storage import (  # noqa: E402
     start_crawl,
 )
 from results.derive import audit_crawl  # noqa: E402
+from results.rollups import ROLLUP_TABLES  # noqa: E402
 from results.schema import CRAWL_ROLLUPS  # noqa: E402
 
 GENERATOR_VERSION = "1"
@@ -247,7 +248,8 @@ def _plan(conn: sqlite3.Connection, sites: int, templates: int) -> None:
 
 def _per_site_tables(conn: sqlite3.Connection) -> list[str]:
     """Tables with a row set per crawl and site: copied from the templates (not ``changes``,
-    which compares two crawls and is made from the templates' verdicts)."""
+    which compares two crawls and is made from the templates' verdicts, nor the rollups, which
+    the audit's own statements sum afterwards)."""
     names = [
         name
         for (name,) in conn.execute(
@@ -257,7 +259,7 @@ def _per_site_tables(conn: sqlite3.Connection) -> list[str]:
     return [
         name
         for name in names
-        if name not in ("changes", "latest_sites")
+        if name not in ("changes", "latest_sites", *ROLLUP_TABLES)
         and {"crawl_id", "origin"} <= {c for c, _ in _columns(conn, name)}
     ]
 
@@ -292,9 +294,6 @@ def _fill(conn: sqlite3.Connection, sites: int) -> None:
             f" (SELECT count(*) FROM {plan}), seconds FROM t.audits",
             [crawl, at if crawl == 1 else later],
         )
-    for crawl in (1, 2):
-        for statement in CRAWL_ROLLUPS:
-            conn.execute(statement, {"crawl": crawl})
     conn.execute(
         "INSERT INTO main.changes (crawl_id, previous_crawl_id, origin, subject, change,"
         " before, after, detected_at)"
@@ -304,6 +303,11 @@ def _fill(conn: sqlite3.Connection, sites: int) -> None:
         " WHERE a.state != b.state",
         [later],
     )
+    # The audit's own per-crawl sums (results.derive runs the same statements), after the
+    # changes they count.
+    for crawl in (1, 2):
+        for statement in CRAWL_ROLLUPS:
+            conn.execute(statement, {"crawl": crawl})
 
 
 def main() -> None:

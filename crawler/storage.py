@@ -24,12 +24,14 @@ from sqlite_utils import Migrations
 from audits.core.evidence import Fetch, FetchKind, SiteEvidence
 from crawler.items import FetchRecord, SiteDone
 from crawler.seeds import FIELDS as SEED_FIELDS
+from results.rollups import PAGE_ROLLUPS
 from results.schema import (
     CRAWL_COUNTS,
     SCHEMA_DERIVED,
     SCHEMA_LATEST,
     SCHEMA_PLATFORMS,
     SCHEMA_PROBES,
+    SCHEMA_ROLLUPS,
     SCHEMA_SCALE,
     SCHEMA_WEBHOOKS,
     SCHEMA_WORDS,
@@ -262,6 +264,17 @@ def m011_words(db: sqlite_utils.Database) -> None:
     them, and the uses a site reserves in words only (results/schema.py)."""
     for statement in SCHEMA_WORDS:
         db.execute(statement)
+
+
+@migrations()
+def m012_page_rollups(db: sqlite_utils.Database) -> None:
+    """Per-crawl rollups for the landing page, mechanisms_in_use, adoption_over_time and
+    change_feed (results/rollups.py), filled for every crawl already audited."""
+    for statement in SCHEMA_ROLLUPS:
+        db.execute(statement)
+    for (crawl,) in db.execute("SELECT crawl_id FROM audits ORDER BY crawl_id").fetchall():
+        for statement in PAGE_ROLLUPS:
+            db.execute(statement, {"crawl": crawl})
 
 
 SQLITE_HEADER: Final = b"SQLite format 3\x00"
@@ -680,6 +693,19 @@ def _seed_facts(db: sqlite_utils.Database, crawl_id: int) -> dict[str, dict[str,
         [crawl_id],
     )
     return {row.pop("origin"): row for row in rows}
+
+
+def site_evidence(db: sqlite_utils.Database, crawl_id: int, origin: str) -> SiteEvidence | None:
+    """One origin's stored fetches of one crawl (None when it has none), with its seed's facts;
+    what ``iter_site_evidence`` yields for it, read through the (crawl_id, origin) index."""
+    sql = _EVIDENCE_SQL.replace("WHERE f.crawl_id = ?", "WHERE f.crawl_id = ? AND f.origin = ?")
+    rows = list(db.query(sql, [crawl_id, origin]))
+    if not rows:
+        return None
+    facts = db.query(
+        "SELECT kind, profile_pattern, artwork_pattern FROM sites WHERE origin = ?", [origin]
+    )
+    return SiteEvidence(origin=origin, fetches=_site_fetches(rows), **next(iter(facts), {}))
 
 
 def iter_site_evidence(db: sqlite_utils.Database, crawl_id: int) -> Iterator[SiteEvidence]:

@@ -27,6 +27,7 @@ CLASS_WORDS: Final[dict[CaptureClass, str]] = {
     "no-block": "while the site did not block CCBot",
     "unknown": "before any audit of the site (unknown)",
 }
+NOT_TAKEN_WORDS: Final = "stored no content (a redirect, an error or a revisit: not taken)"
 
 
 @click.command("captures")
@@ -107,6 +108,13 @@ def captures(
       no-block      the site never blocked CCBot in any audited crawl
       unknown       no audited crawl of the site at or before that time
 
+    Only a capture that stored the page (a 2xx answer, not a revisit) is taken; redirects,
+    errors and revisits are listed and counted apart as "stored no content".
+
+    A site is asked under its host and its www. twin (www.your.site for your.site and the
+    reverse), unless --db has the twin as a site of its own; an index that keys both alike
+    (Common Crawl's) answers both at once, and the twin is then no longer asked.
+
     A capture shows the page was fetched and published, not that anyone trained on it.
     Answers are kept in --db: a (site, crawl) answered once is not asked again unless
     --refresh. The index server is asked one request at a time, --delay apart.
@@ -177,8 +185,8 @@ class _progress:
             self._bar.stop()
 
 
-def _counts(report: SiteCaptures) -> dict[str, int]:
-    return {c: report.count(c) for c in CLASSES}
+def _counts(report: SiteCaptures, *, taken: bool = True) -> dict[str, int]:
+    return {c: report.count(c, taken=taken) for c in CLASSES}
 
 
 def _site_json(site: SiteRun) -> dict[str, Any]:
@@ -188,17 +196,26 @@ def _site_json(site: SiteRun) -> dict[str, Any]:
         "first_block": report.first_block.isoformat() if report.first_block else None,
         "queries": jsonable(site.queries),
         "per_crawl": [
-            {"crawl": c.crawl, "captures": c.captures, **{k: c.count(k) for k in CLASSES}}
+            {
+                "crawl": c.crawl,
+                "captures": c.captures,
+                **{k: c.count(k) for k in CLASSES},
+                "not_taken": c.not_taken,
+            }
             for c in report.per_crawl
         ],
         "counts": _counts(report),
+        "not_taken": _counts(report, taken=False),
         "findings": jsonable(report.findings),
         "captures": [
             {
                 "crawl": v.capture.crawl,
                 "captured_at": v.capture.captured_at.isoformat(),
                 "url": v.capture.url,
+                "host": v.capture.host,
                 "status": v.capture.status,
+                "mime": v.capture.mime,
+                "taken": v.taken,
                 "verdict": v.verdict,
                 "explanation": v.explanation,
                 "in_force_crawl_id": v.in_force,
@@ -230,6 +247,8 @@ def _crawl_line(site: SiteRun, crawl: str) -> str:
         return f"  {crawl}: not answered: {query.error}{kept}"
     total = count.captures if count else 0
     parts = [f"{count.count(k)} {CLASS_WORDS[k]}" for k in CLASSES if count and count.count(k)]
+    if count and count.not_taken:
+        parts.append(f"{count.not_taken} {NOT_TAKEN_WORDS}")
     line = f"  {crawl}: {counted(total, 'capture')}" + (f": {', '.join(parts)}" if parts else "")
     if query.truncated:
         line += f" (truncated at the caps: {counted(query.pages, 'page')} read)"
@@ -250,11 +269,15 @@ def summary_lines(run: CaptureRun, *, kept: bool = True) -> list[str]:
             head = f"{site.origin}: no audited crawl of the site, so no capture can be placed"
         else:
             head = f"{site.origin}: CCBot never blocked in an audited crawl"
-        out.append(head)
+        hosts = next((q.hosts for q in site.queries if len(q.hosts) > 1), ())
+        out.append(head + (f"; asked as {' and '.join(hosts)}" if hosts else ""))
         out += [_crawl_line(site, crawl) for crawl in run.crawls]
         before, after = report.count("before-block"), report.count("after-block")
         if report.first_block is not None:
-            out.append(f"  before the block: {before:,}; after the block: {after:,}")
+            out.append(
+                f"  taken before the block: {before:,}; taken after the block: {after:,}"
+                f"; stored no content: {report.not_taken:,}"
+            )
         out += [f"  {f.severity} {f.code}: {f.message}" for f in report.findings]
     total = sum(len(s.report.verdicts) for s in run.sites)
     asked = sum(1 for s in run.sites for q in s.queries if not q.cached)

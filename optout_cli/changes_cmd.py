@@ -1,4 +1,7 @@
-"""``optout changes``: what changed on the sites between crawls, as a table or as JSON."""
+"""``optout changes``: what changed on the sites between crawls, as a table or as JSON.
+
+The queries and rich's tables are imported when the command runs, so ``--help`` answers at
+once (optout_cli/main.py)."""
 
 from __future__ import annotations
 
@@ -6,31 +9,17 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from audits.core.uses import USES
 from crawler.words import counted
 from optout_cli.console import make_console
 from optout_cli.options import db_option, json_option
-from results.change_query import (
-    BadSite,
-    ChangeQueryError,
-    crawls_to_show,
-    open_read_only,
-    stored_sites,
-)
-from results.history import (
-    AgentGroup,
-    Change,
-    ChangeFilter,
-    FetchRef,
-    fold_agent_changes,
-    list_changes,
-)
+
+if TYPE_CHECKING:
+    from results.history import AgentGroup, Change, FetchRef
 
 _NAMES_SHOWN = 6
 
@@ -50,6 +39,8 @@ def _evidence(before: FetchRef | None, after: FetchRef | None) -> str:
 
 def _row(item: Change | AgentGroup) -> tuple[str, str, str, str]:
     """Subject, change, before → after and evidence of one line of the table."""
+    from results.history import AgentGroup
+
     if isinstance(item, AgentGroup):
         shown = ", ".join(item.agents[:_NAMES_SHOWN])
         more = f", … ({len(item.agents)} agents)" if len(item.agents) > _NAMES_SHOWN else ""
@@ -74,6 +65,12 @@ def scope_words(crawl_ids: list[int], since: datetime | None) -> str:
 
 def print_table(changes: list[Change], which: str) -> None:
     """The changes as one table, a section per site and crawl, agent changes folded."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from results.history import AgentGroup, fold_agent_changes
+
     # Crawled text may hold rich markup or :emoji: codes (``mechanism:train:…``): all plain.
     console = make_console(highlight=False, markup=False, emoji=False)
     if not changes:
@@ -160,6 +157,15 @@ def changes(
       optout changes --db crawl.db --since 2026-01-01 --kind platform --use train
       optout changes --db crawl.db --crawl 7 --json | jq '.[] | .origin'
     """
+    from results.change_query import (
+        BadSite,
+        ChangeQueryError,
+        crawls_to_show,
+        open_read_only,
+        stored_sites,
+    )
+    from results.history import ChangeFilter, list_changes
+
     if since is not None and crawl is not None:
         raise click.UsageError("give either --since or --crawl, not both")
     try:

@@ -4,9 +4,10 @@ file or a log gets lines that are never wrapped and never coloured."""
 from __future__ import annotations
 
 import sys
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 PLAIN_WIDTH: Final = 1000
 """Layout width of tables away from a terminal: wide enough that no cell is folded, so a path
@@ -27,6 +28,8 @@ def make_console(*, stderr: bool = False, **options: Any) -> Console:
 
     ``options`` are rich's own (``markup=False``…) and apply in both cases.
     """
+    from rich.console import Console  # rich loads in tens of milliseconds: only to print
+
     if _is_terminal(stderr):
         return Console(stderr=stderr, **options)
     plain: dict[str, Any] = {

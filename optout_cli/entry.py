@@ -1,16 +1,16 @@
 """The ``optout`` executable: the command line, with Ctrl-C during start-up kept quiet.
 
-Importing the command line loads Scrapy, Twisted and Datasette, which takes a second or two;
-a Ctrl-C in that time would otherwise print a traceback. Once a command runs, click and the
+A command's modules are imported when it runs (optout_cli/main.py): for the crawl's commands
+that is Scrapy and Twisted, for ``serve`` Datasette, a second or two. A Ctrl-C in that time
+would otherwise print a traceback (or click's "Aborted!"); it prints one line and exits as a
+process stopped by SIGINT (optout_cli/interrupt.py). Once a command runs, click and the
 crawl's own stop handling take over.
 """
 
 from __future__ import annotations
 
-import sys
-
-INTERRUPTED = 130
-"""The shell's exit status for a process stopped by SIGINT (128 + 2)."""
+from optout_cli.interrupt import INTERRUPTED as INTERRUPTED
+from optout_cli.interrupt import interrupted
 
 
 def main() -> None:
@@ -20,5 +20,4 @@ def main() -> None:
 
         cli(prog_name="optout")
     except KeyboardInterrupt:
-        print("optout: interrupted", file=sys.stderr)
-        sys.exit(INTERRUPTED)
+        interrupted()

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
-from audits.signals.words import Statement
-from audits.signals.words.passages import page_passages
-from audits.signals.words.site_text import statements_of_text
 from optout_cli.jsonout import dumps
 from optout_cli.options import json_option
+
+if TYPE_CHECKING:
+    from audits.signals.words import Statement
 
 MAX_INPUT = 20 * 1024 * 1024
 _HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<p", b"<div")
@@ -43,6 +43,10 @@ def _looks_like_html(data: bytes) -> bool:
 
 
 def _read_all(data: bytes, html: bool) -> Iterator[_Read]:
+    # The classifier's phrases compile as they are imported: only when a text is read.
+    from audits.signals.words.passages import page_passages
+    from audits.signals.words.site_text import statements_of_text
+
     if html:
         for passage in page_passages(data, whole=True):
             for statement in statements_of_text(passage.text):

@@ -1,4 +1,8 @@
-"""Options several commands share, declared once so they read and behave the same."""
+"""Options several commands share, declared once so they read and behave the same.
+
+The crawler's modules behind some options (the probe agents, the Redis queue) are imported
+when a command declaring such an option is, not with this module: ``explain`` and
+``changes`` use it too and must not load Scrapy or Redis to answer."""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from crawler.probes import DEFAULT_WORD, probe_agents
-from crawler.redis_queue import DEFAULT_KEY
 from optout_cli.output import output_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,6 +67,8 @@ class ProbeAgentsError(click.ClickException):
 def check_probe_agents(value: object, source: str = "--probe-agents") -> None:
     """ProbeAgentsError, in one line, unless ``value`` names agents a probe can be sent as
     (empty, ``default`` or registry tokens that have a published User-Agent string)."""
+    from crawler.probes import DEFAULT_WORD, probe_agents
+
     try:
         probe_agents(value)
     except ValueError as err:
@@ -87,6 +91,8 @@ def _checked_probe_agents(ctx: click.Context, _: click.Parameter, value: str | N
 def probe_agents_option() -> Callable[[F], F]:
     """``--probe-agents [LIST]``, passed as ``probe_agents``: the value of
     ``OPTOUT_PROBE_AGENTS`` (the bare flag: ``default``); an unknown agent exits 2."""
+    from crawler.probes import DEFAULT_WORD
+
     return click.option(
         "--probe-agents",
         "probe_agents",
@@ -174,12 +180,15 @@ def redis_option(required: bool) -> Callable[[F], F]:
     )
 
 
-queue_key_option = click.option(
-    "--queue-key",
-    "key",
-    default=DEFAULT_KEY,
-    show_default=True,
-    metavar="NAME",
-    help="Name of the queue in Redis (several crawls can share one server).",
-)
-"""``--queue-key NAME``, passed as ``key``: which queue on the Redis server."""
+def queue_key_option(command: F) -> F:
+    """``--queue-key NAME``, passed as ``key``: which queue on the Redis server."""
+    from crawler.redis_queue import DEFAULT_KEY
+
+    return click.option(
+        "--queue-key",
+        "key",
+        default=DEFAULT_KEY,
+        show_default=True,
+        metavar="NAME",
+        help="Name of the queue in Redis (several crawls can share one server).",
+    )(command)

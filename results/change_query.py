@@ -1,6 +1,9 @@
 """Which changes ``optout changes`` lists: the database opened read-only, the audited crawls
 asked for, and each typed ``--site`` as its stored origin. Errors are ``ChangeQueryError``
-(one line for the user); the command prints."""
+(one line for the user); the command prints.
+
+Light to import (``optout changes`` should answer at once): nothing here loads the audit, and
+the storage module only when the file is opened."""
 
 from __future__ import annotations
 
@@ -9,10 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from urllib.request import pathname2url
 
-from crawler.storage import StorageError, refuse_foreign_db
 from results.completeness import unfinished_reason
-from results.derive import latest_audited_crawl
-from results.history import audited_crawls_since, is_audited
+from results.history import audited_crawls_since, is_audited, latest_audited_crawl
 from results.site_lookup import UnknownSite, resolve_site
 
 
@@ -26,6 +27,8 @@ class BadSite(ChangeQueryError):
 
 def open_read_only(path: Path) -> sqlite3.Connection:
     """The evidence database, read-only; ChangeQueryError when it is not one."""
+    from crawler.storage import StorageError, refuse_foreign_db
+
     try:
         refuse_foreign_db(path)
         conn = sqlite3.connect(f"file:{pathname2url(str(path.resolve()))}?mode=ro", uri=True)

@@ -24,13 +24,15 @@ from crawler.storage import iter_site_evidence, now_iso
 from results.changes import site_changes
 from results.completeness import unfinished_reason
 from results.derive_platforms import image_row, platform_rows, site_extras
+from results.history import latest_audited_crawl as latest_audited_crawl  # moved: light to import
 from results.probe_rows import probe_rows
 from results.report import reserved_in_words_only, site_report
 from results.report_types import StatementReport
 from results.robots_rows import compact, stored_report
+from results.rollups import ROLLUP_TABLES
 from results.schema import CRAWL_ROLLUPS, DERIVED_TABLES, PROBE_TABLES, WORDS_TABLES
 
-DERIVED = (*DERIVED_TABLES, *PROBE_TABLES, *WORDS_TABLES)
+DERIVED = (*DERIVED_TABLES, *PROBE_TABLES, *WORDS_TABLES, *ROLLUP_TABLES)
 _BATCH = 500
 
 
@@ -507,12 +509,6 @@ def _write_pages(rows: _Rows, base: dict[str, Any], audit: SiteAudit) -> None:
                 "directives": _json(sorted(page.directives())),
             },
         )
-
-
-def latest_audited_crawl(conn: sqlite3.Connection) -> int | None:
-    """The id of the newest audited crawl, or None when nothing is audited."""
-    row = conn.execute("SELECT MAX(crawl_id) FROM audits").fetchone()
-    return None if row is None or row[0] is None else int(row[0])
 
 
 def audited(db: sqlite_utils.Database, crawl_id: int) -> bool:

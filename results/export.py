@@ -1,6 +1,10 @@
-"""Exports of one audited crawl for report writers: JSON, CSV and NDJSON.
+"""Exports of one audited crawl for report writers: JSON, CSV and NDJSON (Parquet:
+``results.export_parquet``).
 
-The JSON document follows ``schemas/export.schema.json`` (see ``docs/export.md``). Every
+The JSON document follows ``schemas/export.schema.json`` (see ``docs/export.md``). Its site
+objects come at two levels of detail (``DETAILS``): ``compact``, the default, which a report
+needs and stays within about 20 KB a site (``results.export_compact``), and ``full``, which
+adds every robots.txt verdict per agent and path, every fetch record and every image. Every
 export is deterministic: keys sorted, sites in origin order, summary lists in a fixed order
 and no wall-clock time of its own, so two exports of the same audit are byte-identical.
 Sites are streamed from ``site_summary`` one at a time; the summary comes from the derived
@@ -18,18 +22,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, TextIO, cast, get_args
+from typing import Any, Final, Literal, TextIO, cast, get_args
 from urllib.request import pathname2url
 
 import sqlite_utils
 from scrapy.settings import BaseSettings
 
 from audits import TOOL, TOOL_VERSION
+from audits.core.agents import load_registry
 from audits.core.findings import Severity
 from audits.core.uses import USES, State
 from audits.signals.aipref import ATTACH_REVISION, VOCAB_REVISION
 from crawler.storage import StorageError, refuse_foreign_db
 from results.derive import AuditError, audited, resolve_crawl
+from results.export_compact import compact_site
 from results.export_platforms import by_builder, platforms
 from results.logs.publish import export_site_logs, logs_summary, site_logs
 from results.logs.store import has_logs
@@ -37,12 +43,15 @@ from results.probe_rows import probe_summary
 from results.report_types import SiteReport
 from results.robots_rows import full_report, load_report
 from results.schema import SITE_HEADLINE, SITE_TALLIES
+from results.site_fixes import fixes_object, site_fixes
 from results.site_lookup import site_candidates
 from results.taken import site_taken
 
-SCHEMA_VERSION: Final = "1.6"
+SCHEMA_VERSION: Final = "2.0"
 SCHEMA_ID: Final = f"https://optout-audit.example/schemas/export/{SCHEMA_VERSION}.json"
 FORMATS: Final = ("json", "csv", "ndjson")
+DETAILS: Final = ("compact", "full")
+Detail = Literal["compact", "full"]
 STATES: Final = get_args(State)
 SEVERITIES: Final = get_args(Severity)
 TOP_AGENTS: Final = 10
@@ -91,14 +100,26 @@ class ExportError(Exception):
 
 @dataclass(frozen=True)
 class Selection:
-    """Which sites an export covers: any of the kinds, any of the countries, any of the sites.
+    """Which sites an export covers: any of the kinds, any of the countries, any of the sites,
+    any of the platforms, and a verdict among ``verdicts`` for any of ``uses``.
 
-    An empty tuple means no filter on that field; the fields combine with AND.
+    An empty tuple means no filter on that field; the fields combine with AND. ``uses`` says
+    which verdicts ``verdicts`` reads (``train`` when none is given) and selects nothing alone.
     """
 
     kinds: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    verdicts: tuple[str, ...] = ()
+
+    def verdict_uses(self) -> tuple[str, ...]:
+        """The uses whose verdicts ``verdicts`` is read against, in ``USES`` order."""
+        if not self.verdicts:
+            return ()
+        chosen = {u.strip().lower() for u in self.uses} or {"train"}
+        return tuple(u for u in USES if u in chosen)
 
     def where(self, crawl_id: int) -> tuple[str, list[Any]]:
         """A WHERE clause on ``site_summary`` selecting these sites of one crawl."""
@@ -108,10 +129,18 @@ class Selection:
             ("lower(kind)", [k.lower() for k in self.kinds]),
             ("upper(country)", [c.upper() for c in self.countries]),
             ("lower(origin)", [o for site in self.sites for o in site_origins(site)]),
+            ("lower(platform)", [o for p in self.platforms for o in platform_origins(p)]),
         ):
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' for _ in values)})")
                 params.extend(values)
+        states = sorted({v.strip().lower() for v in self.verdicts})
+        if states:
+            marks = ", ".join("?" for _ in states)
+            # Column names from USES only (never from the caller): ai-use is ai_use.
+            either = [f"{u.replace('-', '_')} IN ({marks})" for u in self.verdict_uses()]
+            clauses.append(f"({' OR '.join(either)})")
+            params.extend(states * len(either))
         return " AND ".join(clauses), params
 
     def as_json(self) -> dict[str, list[str]]:
@@ -119,6 +148,9 @@ class Selection:
             "kinds": sorted({k.lower() for k in self.kinds}),
             "countries": sorted({c.upper() for c in self.countries}),
             "sites": sorted({s.strip() for s in self.sites}),
+            "platforms": sorted({p.strip().lower() for p in self.platforms}),
+            "uses": list(self.verdict_uses()),
+            "verdicts": [s for s in STATES if s in {v.strip().lower() for v in self.verdicts}],
         }
 
 
@@ -126,6 +158,12 @@ def site_origins(value: str) -> tuple[str, ...]:
     """The origins a ``--site`` value may mean, read as every typed site is
     (results/site_lookup.py): any address on the site, any case, either scheme."""
     return site_candidates(value)
+
+
+def platform_origins(value: str) -> tuple[str, ...]:
+    """What a ``--platform`` value may mean: the platform's origin typed as a site is, or the
+    value as stored (lower case), as ``optout changes`` matches it."""
+    return tuple(dict.fromkeys((*site_candidates(value), value.strip().lower())))
 
 
 def open_export_db(path: str | Path, crawl: str | int | None) -> tuple[sqlite_utils.Database, int]:
@@ -162,7 +200,16 @@ def open_export_db(path: str | Path, crawl: str | int | None) -> tuple[sqlite_ut
 
 
 def check_selection(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> None:
-    """ExportError naming the first filter value that matches no site of the crawl."""
+    """ExportError naming the first filter value that matches no site of the crawl, or a use
+    or state that is not one."""
+    for given, known, option in (
+        *((u, USES, "--use") for u in selection.uses),
+        *((v, STATES, "--verdict") for v in selection.verdicts),
+    ):
+        if given.strip().lower() not in known:
+            raise ExportError(f"{option} {given}: not one of {', '.join(known)}")
+    if selection.uses and not selection.verdicts:
+        raise ExportError("--use names the verdicts --verdict reads: give --verdict too")
     checks = (
         (
             "lower(kind)",
@@ -178,6 +225,11 @@ def check_selection(db: sqlite_utils.Database, crawl_id: int, selection: Selecti
             "lower(origin)",
             [(s, site_origins(s)) for s in selection.sites],
             "--site {}: not a site of crawl {}",
+        ),
+        (
+            "lower(platform)",
+            [(p, platform_origins(p)) for p in selection.platforms],
+            "--platform {}: no site on that platform in crawl {} (platforms present: {})",
         ),
     )
     for column, values, message in checks:
@@ -200,10 +252,24 @@ def snapshot(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.execute("ROLLBACK")
 
 
-def export_site(report: SiteReport) -> SiteReport:
-    """The export's object for one site: ``site_report``'s output as plain JSON values.
+def site_object(report: SiteReport, detail: Detail = "compact") -> dict[str, Any]:
+    """The export's object for one site at a level of detail (``DETAILS``), from a site report
+    with its robots.txt verdicts (``site_report``'s output, or ``full_report``'s).
 
-    ``optout check --json``, NDJSON lines and the JSON ``sites`` all go through this.
+    The JSON ``sites`` and the NDJSON lines of that level are exactly these objects.
+    """
+    site = export_site(report)
+    if detail == "full":
+        return cast(dict[str, Any], site)
+    if detail == "compact":
+        return compact_site(site)
+    raise ExportError(f"unknown detail {detail!r} (one of {', '.join(DETAILS)})")
+
+
+def export_site(report: SiteReport) -> SiteReport:
+    """The export's full object for one site: ``site_report``'s output as plain JSON values.
+
+    ``optout check --json``, :func:`site_object` and the ``full`` level go through this.
     """
     filled: dict[str, Any] = {**dict.fromkeys(_ADDED_LATER), **report}
     missing, extra = SITE_KEYS - set(filled), set(filled) - SITE_KEYS - OPTIONAL_SITE_KEYS
@@ -232,7 +298,40 @@ def dump(value: Any, indent: int | None = None) -> str:
 def iter_sites(
     db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
 ) -> Iterator[SiteReport]:
-    """The selected sites' objects, in origin order, one stored report at a time."""
+    """The selected sites' full objects, in origin order, one stored report at a time.
+
+    The full level, as the report, the evidence packs and the tests read every verdict;
+    :func:`iter_site_objects` gives either level.
+    """
+    for site in iter_reports(db, crawl_id, selection):
+        yield export_site(site)
+
+
+def iter_site_objects(
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    selection: Selection = Selection(),
+    detail: Detail = "compact",
+    *,
+    fixes: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """The selected sites' objects at ``detail``, in origin order (the export's ``sites``);
+    with ``fixes``, each with its fixes to paste (``results.site_fixes``: the site's stored
+    fetches audited again, a few milliseconds a site)."""
+    registry = load_registry() if fixes else None
+    for site in iter_reports(db, crawl_id, selection):
+        out = site_object(site, detail)
+        if registry is not None:
+            found = site_fixes(db, crawl_id, site["origin"], registry)
+            if found is not None:
+                out["fixes"] = fixes_object(found)
+        yield out
+
+
+def iter_reports(
+    db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
+) -> Iterator[SiteReport]:
+    """The selected sites' reports with robots verdicts, logs and captures, in origin order."""
     where, params = selection.where(crawl_id)
     logs = has_logs(db.conn)  # only a database that had a log ingested has these keys
     # Only a database where `optout captures` or `optout datasets check` ran has these.
@@ -248,7 +347,7 @@ def iter_sites(
             found = site_taken(db, site["origin"])
             if found is not None:
                 site = cast(SiteReport, {**site, "taken": found})
-        yield export_site(site)
+        yield site
 
 
 def _crawl_settings(text: str | None) -> dict[str, Any]:
@@ -281,8 +380,16 @@ def _registry_source(registry_version: str) -> dict[str, Any] | None:
     return None
 
 
-def methodology(db: sqlite_utils.Database, crawl_id: int, selection: Selection) -> dict[str, Any]:
-    """How the results were made: versions, specification revisions, the crawl and its settings."""
+def methodology(
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    selection: Selection,
+    detail: Detail = "full",
+    *,
+    fixes: bool = False,
+) -> dict[str, Any]:
+    """How the results were made: versions, specification revisions, the crawl and its settings,
+    and the level of detail of the export's site objects."""
     crawl = db.execute(
         "SELECT started_at, finished_at, status, seeds_source, settings, tool_version,"
         " resumed_count FROM crawls WHERE id = ?",
@@ -311,6 +418,8 @@ def methodology(db: sqlite_utils.Database, crawl_id: int, selection: Selection) 
         "settings": _crawl_settings(crawl[4]),
         "training_agents": sorted(agents, key=lambda t: (t.casefold(), t)),
         "selection": selection.as_json(),
+        "detail": detail,
+        "fixes": fixes,
     }
 
 
@@ -476,16 +585,18 @@ def write_json(
     *,
     pretty: bool = False,
     tool_version: str = TOOL_VERSION,
+    detail: Detail = "compact",
+    fixes: bool = False,
 ) -> int:
     """Write the JSON document, sites streamed; returns how many sites were written.
 
     ``pretty`` gives exactly ``json.dumps(document, indent=2, sort_keys=True)``; otherwise each
-    top-level member and each site takes one line.
+    top-level member and each site takes one line. Only one site object is held at a time.
     """
     with snapshot(db):
         head = {
             "generated_by": {"tool": TOOL, "version": tool_version},
-            "methodology": methodology(db, crawl_id, selection),
+            "methodology": methodology(db, crawl_id, selection, detail, fixes=fixes),
             "platforms": platforms(db, crawl_id, *selection.where(crawl_id)),
             "schema_version": SCHEMA_VERSION,
         }
@@ -502,7 +613,7 @@ def write_json(
             out.write(f"{pad}{dump(key)}: {member(head[key], 1)},\n")
         out.write(f'{pad}"sites": [')
         count = 0
-        for site in iter_sites(db, crawl_id, selection):
+        for site in iter_site_objects(db, crawl_id, selection, detail, fixes=fixes):
             out.write(("\n" if count == 0 else ",\n") + pad * 2 + member(site, 2))
             count += 1
         out.write(f"\n{pad}]" if count else "]")
@@ -511,12 +622,18 @@ def write_json(
 
 
 def write_ndjson(
-    out: TextIO, db: sqlite_utils.Database, crawl_id: int, selection: Selection = Selection()
+    out: TextIO,
+    db: sqlite_utils.Database,
+    crawl_id: int,
+    selection: Selection = Selection(),
+    detail: Detail = "compact",
+    *,
+    fixes: bool = False,
 ) -> int:
     """Write one site object per line (the JSON export's ``sites``); returns the count."""
     count = 0
     with snapshot(db):
-        for site in iter_sites(db, crawl_id, selection):
+        for site in iter_site_objects(db, crawl_id, selection, detail, fixes=fixes):
             out.write(dump(site) + "\n")
             count += 1
     return count
@@ -549,12 +666,16 @@ def write_export(
     selection: Selection = Selection(),
     *,
     pretty: bool = False,
+    detail: Detail = "compact",
+    fixes: bool = False,
 ) -> int:
-    """Write an export in ``fmt`` (json, csv or ndjson); returns how many sites it holds."""
+    """Write an export in ``fmt`` (json, csv or ndjson) at ``detail`` (json and ndjson only),
+    with each site's fixes to paste when ``fixes`` (json and ndjson only); returns how many
+    sites it holds."""
     if fmt == "json":
-        return write_json(out, db, crawl_id, selection, pretty=pretty)
+        return write_json(out, db, crawl_id, selection, pretty=pretty, detail=detail, fixes=fixes)
     if fmt == "ndjson":
-        return write_ndjson(out, db, crawl_id, selection)
+        return write_ndjson(out, db, crawl_id, selection, detail, fixes=fixes)
     if fmt == "csv":
         return write_csv(out, db, crawl_id, selection)
     raise ExportError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")

@@ -13,6 +13,7 @@ from audits.core.evidence import SiteEvidence
 from audits.core.uses import Contribution, UseVerdict
 from audits.signals.probes import Enforced
 from audits.site.audit import SiteAudit
+from results.i18n import Translator, translator
 from results.probe_rows import probes_object
 from results.report_types import (
     ContributionReport,
@@ -24,47 +25,81 @@ from results.report_types import (
     VerdictReport,
 )
 
-USE_WORDS = {
-    "train": "AI training",
-    "ai-use": "use in AI answers",
-    "search": "search indexing",
-    "tdm": "text and data mining",
-}
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def _mechanism_phrase(verdict: UseVerdict) -> str:
-    parts = []
-    for contribution in verdict.contributions:
-        if contribution.effect == "allowed":
-            continue
-        parts.append(f"{contribution.mechanism} ({contribution.detail})")
-    return _join(list(dict.fromkeys(parts)))
+def use_words(use: str, tr: Translator | None = None) -> str:
+    """How a sentence names ``use`` ('AI training', 'search indexing'…), in ``tr``'s language."""
+    pgettext = (tr or translator()).pgettext
+    words = {
+        "train": pgettext("a use, in a sentence", "AI training"),
+        "ai-use": pgettext("a use, in a sentence", "use in AI answers"),
+        "search": pgettext("a use, in a sentence", "search indexing"),
+        "tdm": pgettext("a use, in a sentence", "text and data mining"),
+    }
+    return words[use]
 
 
-def _join(parts: Sequence[str]) -> str:
+USE_WORDS = {use: use_words(use) for use in ("train", "ai-use", "search", "tdm")}
+
+
+def _join(parts: Sequence[str], tr: Translator) -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return tr.gettext("{first} and {last}").format(first=", ".join(parts[:-1]), last=parts[-1])
+
+
+def _sentence(
+    use: str,
+    state: str,
+    contributions: Sequence[tuple[str, str, str | None]],
+    unknown_because: Sequence[str],
+    conflict: bool,
+    tr: Translator,
+) -> str:
+    """The sentence of one use's verdict from its parts (mechanism, effect, detail), so that
+    a stored report can be told again in another language."""
+    _ = tr.gettext
+    words = use_words(use, tr)
+    reserving = [f"{m} ({d})" for m, effect, d in contributions if effect != "allowed"]
+    via = _join(list(dict.fromkeys(reserving)), tr)
+    if state == "reserved":
+        text = _("Opted out of {use} via {mechanisms}").format(use=words, mechanisms=via)
+    elif state == "partial":
+        text = _("Partly opted out of {use} via {mechanisms}").format(use=words, mechanisms=via)
+    elif state == "allowed":
+        allowed = [m for m, effect, _d in contributions if effect == "allowed"]
+        text = _("Explicitly allows {use} ({mechanisms})").format(
+            use=words, mechanisms=_join(list(dict.fromkeys(allowed)), tr)
+        )
+    elif state == "unknown":
+        text = _("Unknown whether it opts out of {use}: {reasons}").format(
+            use=words, reasons="; ".join(unknown_because)
+        )
+    else:
+        text = _("No opt-out from {use} found").format(use=words)
+    if conflict:
+        text += _(", with contradicting signals")
+    return text + "."
 
 
 def use_sentence(verdict: UseVerdict) -> str:
-    """One sentence for one use, e.g. 'Opted out of AI training via robots.txt (…).'"""
-    words = USE_WORDS[verdict.use]
-    if verdict.state == "reserved":
-        text = f"Opted out of {words} via {_mechanism_phrase(verdict)}"
-    elif verdict.state == "partial":
-        text = f"Partly opted out of {words} via {_mechanism_phrase(verdict)}"
-    elif verdict.state == "allowed":
-        allowed = [c.mechanism for c in verdict.contributions if c.effect == "allowed"]
-        text = f"Explicitly allows {words} ({_join(list(dict.fromkeys(allowed)))})"
-    elif verdict.state == "unknown":
-        text = f"Unknown whether it opts out of {words}: {'; '.join(verdict.unknown_because)}"
-    else:
-        text = f"No opt-out from {words} found"
-    if verdict.conflict:
-        text += ", with contradicting signals"
-    return text + "."
+    """One sentence for one use, e.g. 'Opted out of AI training via robots.txt (…).' (the
+    stored sentence: always English)."""
+    parts = [(c.mechanism, c.effect, c.detail) for c in verdict.contributions]
+    return _sentence(
+        verdict.use, verdict.state, parts, verdict.unknown_because, verdict.conflict, translator()
+    )
+
+
+def told_sentence(use: str, verdict: VerdictReport, tr: Translator) -> str:
+    """``use_sentence`` of a stored verdict in ``tr``'s language: the words around the
+    mechanisms are translated; their details and the reasons for an unknown come from the
+    audit, in English."""
+    parts = [(c["mechanism"], c["effect"], c["detail"]) for c in verdict["contributions"]]
+    return _sentence(
+        use, verdict["state"], parts, verdict["unknown_because"], verdict["conflict"], tr
+    )
 
 
 def site_sentence(audit: SiteAudit) -> str:

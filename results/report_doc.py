@@ -4,8 +4,11 @@ Every number comes from ``results.export`` (``methodology``, ``summary``, ``iter
 functions behind ``optout export --format json``, so the report and the export of the same
 crawl always agree. Only the change counts and the reservations written in words are read here,
 from the ``changes``, ``site_verdicts`` and ``statements`` tables, which the export's summary
-does not cover. Like the export, the report is deterministic (no time of its own, fixed
-orders) and reads everything in one read transaction; sites are streamed into the template.
+does not cover, the "Already taken?" numbers (``results.taken.crawl_taken``) and the
+per-country numbers (``results.countries.country_rows``, which the ``/-/countries`` page
+reads too). Like the
+export, the report is deterministic (no time of its own, fixed orders) and reads everything in
+one read transaction; sites are streamed into the template.
 Crawled text is hostile: HTML is autoescaped, Markdown goes through ``markdown_text``.
 """
 
@@ -23,6 +26,8 @@ import sqlite_utils
 
 from audits import TOOL, TOOL_VERSION
 from audits.core.uses import USES
+from results.countries import FEW_SITES, CountryRow, country_rows
+from results.countries import percent as whole_percent
 from results.export import (
     Selection,
     iter_sites,
@@ -30,6 +35,8 @@ from results.export import (
     snapshot,
     summary,
 )
+from results.export_platforms import platforms as read_platforms
+from results.finding_meanings import meaning_html, meaning_plain
 from results.logs.publish import top_findings
 from results.probe_rows import ENFORCED
 from results.report import USE_WORDS
@@ -41,6 +48,8 @@ from results.svg_charts import (
     render_svg,
     stacked_chart,
 )
+from results.svg_map import WorldMap, render_map, world_map
+from results.taken import CrawlTaken, crawl_taken
 
 FORMATS: Final = ("html", "markdown")
 STATE_MEANINGS: Final = {
@@ -240,6 +249,17 @@ class Report:
     """None when no access log was ingested: the report is then as it was before logs."""
     words: Words | None = None
     """None for a crawl audited before reservations in words were read."""
+    taken: CrawlTaken | None = None
+    """Common Crawl captures and dataset matches (results/taken.py); None when neither
+    ``optout captures`` nor ``optout datasets check`` ran on the database."""
+    platforms: tuple[Mapping[str, Any], ...] = ()
+    """Per sampled platform (the export's ``platforms``, as ``/-/platforms`` shows them);
+    empty when the crawl sampled no platform."""
+    platform_chart: Chart | None = None
+    countries: tuple[CountryRow, ...] = ()
+    """Per country (``results.countries``, as ``/-/countries`` shows them); empty when no
+    site has a country."""
+    country_map: WorldMap | None = None
 
 
 def sites_phrase(n: int) -> str:
@@ -280,6 +300,10 @@ def build_report(
     opted = train["reserved"] + train["partial"]
     errors = numbers["findings"]["by_severity"]["error"]
     changes = read_changes(db, crawl_id)
+    where, params = Selection().where(crawl_id)
+    platforms = tuple(read_platforms(db, crawl_id, where, params))
+    rows = country_rows(db.conn, crawl_id)
+    countries = tuple(rows) if any(r.code is not None for r in rows) else ()
     return Report(
         title=title,
         tool=TOOL,
@@ -299,6 +323,46 @@ def build_report(
         edge=read_edge(db, crawl_id, numbers.get("probes")),
         logs=read_logs(db, numbers.get("crawler_logs")),
         words=read_words(db, crawl_id),
+        taken=crawl_taken(db, crawl_id),
+        platforms=platforms,
+        platform_chart=platform_chart(platforms),
+        countries=countries,
+        country_map=world_map("map-countries", countries) if countries else None,
+    )
+
+
+PLATFORM_COLOURS: Final = {"opted out": STATE_COLOURS["reserved"], "not opted out": "#b4b4b4"}
+
+
+def platform_chart(platforms: tuple[Mapping[str, Any], ...]) -> Chart | None:
+    """Per platform with readable profiles, the sampled creators opting out (as the
+    ``/-/platforms`` page draws it); None when no platform had a readable profile."""
+    sampled = sorted(
+        (p for p in platforms if p["sampled"]), key=lambda p: (-(p["share"] or 0.0), p["origin"])
+    )
+    if not sampled:
+        return None
+    return stacked_chart(
+        "chart-platform-share",
+        "Sampled creators opting out of AI training, per platform",
+        "Each bar is one platform's sampled profiles that could be read; the label gives the"
+        " count, the share and its 95% interval.",
+        [
+            (
+                str(p["name"] or p["origin"]),
+                {"opted out": p["opted_out"], "not opted out": p["sampled"] - p["opted_out"]},
+                None,
+            )
+            for p in sampled
+        ],
+        tuple(PLATFORM_COLOURS),
+        PLATFORM_COLOURS,
+        as_share=True,
+        value_labels=[
+            f"{p['opted_out']} of {p['sampled']} ({whole_percent(p['share'])};"
+            f" {whole_percent(p['ci_low'])}–{whole_percent(p['ci_high'])})"
+            for p in sampled
+        ],
     )
 
 
@@ -555,9 +619,13 @@ def _environment(fmt: str) -> jinja2.Environment:
     if fmt == "html":
         env = jinja2.Environment(autoescape=True, **common)
         env.filters["svg"] = render_svg
+        env.filters["map_svg"] = render_map
+        env.filters["finding_meaning"] = meaning_html
     else:
         env = jinja2.Environment(autoescape=False, finalize=markdown_text, **common)
+        env.filters["finding_meaning"] = meaning_plain
     env.filters["when"] = when
+    env.filters["whole_percent"] = whole_percent
     env.globals.update(
         uses=USES,
         use_words=USE_WORDS,
@@ -566,6 +634,7 @@ def _environment(fmt: str) -> jinja2.Environment:
         state_colours=STATE_COLOURS,
         change_words=CHANGE_WORDS,
         enforced_states=ENFORCED,
+        few_sites=FEW_SITES,
     )
     return env
 

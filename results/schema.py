@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from results.rollups import PAGE_ROLLUPS
+
 SCHEMA_DERIVED: Final = (
     """CREATE TABLE audits (
         crawl_id INTEGER PRIMARY KEY REFERENCES crawls(id),
@@ -342,7 +344,7 @@ the (origin, crawl_id) index, not the summaries, so it costs about a second at a
 and is right whichever crawl was audited, in whatever order."""
 _LATEST_SITES_V1: Final = _latest_sites(LATEST_COLUMNS_V1)
 
-CRAWL_ROLLUPS: Final = (*CRAWL_COUNTS, LATEST_SITES)
+CRAWL_ROLLUPS: Final = (*CRAWL_COUNTS, *PAGE_ROLLUPS, LATEST_SITES)
 """Everything the audit rolls up after writing one crawl's rows (each may use ``:crawl``)."""
 
 _LATEST_TYPES: Final = {
@@ -719,3 +721,61 @@ SCHEMA_WORDS: Final = (
 WORDS_TABLES: Final = ("statements",)
 """Derived per crawl since m011; kept apart from ``DERIVED_TABLES`` for the same reason as
 ``PROBE_TABLES``."""
+
+
+SCHEMA_ROLLUPS: Final = (
+    # Per-crawl rollups the audit writes after a crawl's rows (results/rollups.py), so that the
+    # landing page, mechanisms_in_use, adoption_over_time and change_feed read a few rows
+    # instead of summing over every site of the crawl on each request.
+    """CREATE TABLE verdict_counts (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        kind TEXT,
+        train TEXT,
+        sites INTEGER NOT NULL
+    )""",
+    "CREATE INDEX verdict_counts_crawl ON verdict_counts (crawl_id, kind, train)",
+    """CREATE TABLE mechanism_counts (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        use TEXT NOT NULL,
+        mechanism TEXT NOT NULL,
+        sites_reserved INTEGER NOT NULL,
+        sites_partial INTEGER NOT NULL,
+        sites_allowing INTEGER NOT NULL,
+        sites_opted_out INTEGER NOT NULL,
+        PRIMARY KEY (crawl_id, use, mechanism)
+    )""",
+    """CREATE TABLE crawl_totals (
+        crawl_id INTEGER PRIMARY KEY REFERENCES crawls(id),
+        error_findings INTEGER NOT NULL,
+        error_sites INTEGER NOT NULL,
+        conflict_sites INTEGER NOT NULL,
+        changes INTEGER NOT NULL,
+        changed_sites INTEGER NOT NULL,
+        probed INTEGER NOT NULL,
+        refusing INTEGER NOT NULL,
+        charging INTEGER NOT NULL,
+        challenging INTEGER NOT NULL,
+        edge_only INTEGER NOT NULL,
+        robots_only INTEGER NOT NULL
+    )""",
+    # One Atom entry per change. The one index gives the feed's order (newest first, then by
+    # id) and carries the filter columns, so the feed reads its first 1,000 entries from it
+    # instead of sorting every change, and a watch list is filtered without reading entries.
+    """CREATE TABLE change_feed_entries (
+        crawl_id INTEGER NOT NULL REFERENCES crawls(id),
+        origin TEXT NOT NULL REFERENCES sites(origin),
+        site_kind TEXT,
+        site_platform TEXT,
+        use TEXT,
+        atom_id TEXT NOT NULL,
+        atom_title TEXT,
+        atom_updated TEXT,
+        atom_content TEXT,
+        atom_link TEXT
+    )""",
+    "CREATE INDEX change_feed_entries_order ON change_feed_entries"
+    " (crawl_id, atom_updated DESC, atom_id, origin, site_kind, site_platform, use)",
+)
+"""The rollup tables (``crawler.storage`` applies them as migration m012 and fills them for
+every audited crawl); derived per crawl like the rest (``results.rollups.ROLLUP_TABLES``,
+kept apart from ``DERIVED_TABLES`` for the same reason as ``PROBE_TABLES``)."""

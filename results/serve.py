@@ -33,6 +33,10 @@ DATASETTE_DIR = Path(__file__).resolve().parent.parent / "datasette"
 """The Datasette folder of the checkout: metadata, plugins, templates, static files."""
 
 
+MAX_RETURNED_ROWS = 100
+"""Rows per canned query and largest table page (Datasette's default page is 100 rows)."""
+
+
 class ServeError(Exception):
     """The database cannot be served (missing, or not an evidence database)."""
 
@@ -74,6 +78,14 @@ def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> 
         "--setting",
         "suggest_facets",
         "off",
+        # A canned query shows (and its JSON, CSV and Atom give) at most this many rows, as a
+        # table page does; Datasette says "more than 100 rows" when there are more. Rendering
+        # 1,000 rows took most of a list query's time under concurrent clients at a million
+        # sites (benchmarks/results/datasette.md). A table's JSON takes ?_size= up to this,
+        # with next links; its CSV with ?_stream=on has every row.
+        "--setting",
+        "max_returned_rows",
+        str(MAX_RETURNED_ROWS),
     ]
 
 

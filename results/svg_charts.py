@@ -10,6 +10,7 @@ arithmetic. Every label is escaped by Jinja when the SVG is written.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -29,13 +30,74 @@ EFFECT_COLOURS: Final = {"reserved": "#1f6f43", "partial": "#7cbf8e", "allowed":
 BAR_COLOUR: Final = "#3d5a80"
 
 WIDTH: Final = 640
-LABEL_WIDTH: Final = 190
-VALUE_WIDTH: Final = 80
+FONT_SIZE: Final = 13
+"""The labels' size in the SVG's own units; the SVG is never drawn wider than ``WIDTH``."""
+LABEL_MAX_WIDTH: Final = 250
+"""A label wider than this wraps onto a second line (and, past two lines, ends in an ellipsis)."""
+MIN_LABEL_WIDTH: Final = 60
+MIN_VALUE_WIDTH: Final = 48
+GAP: Final = 8
 ROW_HEIGHT: Final = 26
+LINE_HEIGHT: Final = 15
 BAR_HEIGHT: Final = 18
 TOP: Final = 6
-LABEL_CHARS: Final = 26
-"""Labels longer than this are cut with an ellipsis; the full label stays in the bar's title."""
+MAX_LABEL_LINES: Final = 2
+
+# Advance widths in em, on the wide side of common sans-serif faces (Arial, DejaVu Sans,
+# Roboto): a label measured with them fits whatever face the reader's browser picks.
+_NARROW: Final = frozenset("iljI.,:;|!'`()[]{} ")
+_SLIGHT: Final = frozenset('frt-/\\"*')
+_WIDE: Final = frozenset("mwMW@%")
+_CAPITAL_EM: Final = 0.74
+_DEFAULT_EM: Final = 0.62
+
+
+def text_width(text: str, font_size: float = FONT_SIZE) -> float:
+    """A generous estimate of how wide ``text`` is drawn, in the SVG's units."""
+    ems = 0.0
+    for char in text:
+        if char in _NARROW:
+            ems += 0.34
+        elif char in _SLIGHT:
+            ems += 0.42
+        elif char in _WIDE:
+            ems += 0.95
+        elif char.isupper():
+            ems += _CAPITAL_EM
+        else:
+            ems += _DEFAULT_EM
+    return ems * font_size
+
+
+def _fit(text: str, width: float) -> str:
+    """``text`` cut to fit ``width`` with an ellipsis (unchanged when it fits)."""
+    if text_width(text) <= width:
+        return text
+    while text and text_width(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def wrap_label(label: str, width: float = LABEL_MAX_WIDTH) -> tuple[str, ...]:
+    """The label as at most two lines, each no wider than ``width``: broken between words,
+    the last line ending in an ellipsis when the words do not fit."""
+    if text_width(label) <= width:
+        return (label,)
+    lines: list[str] = []
+    words = label.split()
+    current = ""
+    for position, word in enumerate(words):
+        candidate = f"{current} {word}".strip()
+        if not current or text_width(candidate) <= width:
+            current = candidate
+            continue
+        lines.append(current)
+        current = word
+        if len(lines) == MAX_LABEL_LINES - 1:
+            current = " ".join(words[position:])
+            break
+    lines.append(current)
+    return tuple(_fit(line, width) for line in lines[:MAX_LABEL_LINES])
 
 
 @dataclass(frozen=True)
@@ -48,6 +110,12 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class LabelLine:
+    text: str
+    y: float
+
+
+@dataclass(frozen=True)
 class BarRow:
     label: str
     y: float
@@ -55,6 +123,8 @@ class BarRow:
     value_x: float
     segments: tuple[Segment, ...]
     href: str | None = None
+    lines: tuple[LabelLine, ...] = ()
+    """The label as drawn: one line, or two when it is wide (the full label is the title)."""
 
 
 @dataclass(frozen=True)
@@ -67,20 +137,47 @@ class Chart:
     data_href: str | None = None
     width: int = WIDTH
     height: int = field(default=0)
-    label_width: int = LABEL_WIDTH
+    label_width: int = MIN_LABEL_WIDTH
     bar_height: int = BAR_HEIGHT
+    font_size: int = FONT_SIZE
 
 
-def _plot_width() -> float:
-    return WIDTH - LABEL_WIDTH - VALUE_WIDTH
+@dataclass(frozen=True)
+class _Layout:
+    """Where the bars start and how wide they may be, from the widest label and value."""
 
+    label_width: int
+    plot_width: float
+    lines: tuple[tuple[str, ...], ...]
+    ys: tuple[float, ...]
+    height: int
 
-def _row_y(index: int) -> float:
-    return TOP + index * ROW_HEIGHT
+    @classmethod
+    def of(cls, labels: Sequence[str], value_labels: Sequence[str]) -> _Layout:
+        lines = tuple(wrap_label(label) for label in labels)
+        widest = max((text_width(line) for group in lines for line in group), default=0.0)
+        label_width = max(MIN_LABEL_WIDTH, math.ceil(widest) + GAP * 2)
+        widest_value = max((text_width(v) for v in value_labels), default=0.0)
+        value_width = max(MIN_VALUE_WIDTH, math.ceil(widest_value) + GAP * 2)
+        ys, y = [], float(TOP)
+        for group in lines:
+            height = ROW_HEIGHT + (len(group) - 1) * LINE_HEIGHT
+            ys.append(y + (height - BAR_HEIGHT) / 2)
+            y += height
+        plot = WIDTH - label_width - value_width
+        return cls(
+            label_width,
+            float(plot),
+            lines,
+            tuple(ys),
+            int(y + TOP) if lines else 2 * TOP + ROW_HEIGHT,
+        )
 
-
-def _height(rows: int) -> int:
-    return TOP * 2 + max(rows, 1) * ROW_HEIGHT
+    def label_lines(self, index: int) -> tuple[LabelLine, ...]:
+        group = self.lines[index]
+        middle = self.ys[index] + BAR_HEIGHT / 2
+        first = middle - (len(group) - 1) * LINE_HEIGHT / 2
+        return tuple(LabelLine(t, round(first + i * LINE_HEIGHT, 2)) for i, t in enumerate(group))
 
 
 def stacked_chart(
@@ -104,12 +201,16 @@ def stacked_chart(
     """
     if value_labels is not None and len(value_labels) != len(rows):
         raise ValueError(f"{len(value_labels)} value labels for {len(rows)} rows")
-    largest = max((sum(values.values()) for _, values, _ in rows), default=0) or 1
+    totals = [sum(values.values()) for _, values, _ in rows]
+    if value_labels is None:
+        value_labels = [f"n = {t}" if as_share else str(t) for t in totals]
+    layout = _Layout.of([label for label, _, _ in rows], value_labels)
+    largest = max(totals, default=0) or 1
     bar_rows = []
     for index, (label, values, href) in enumerate(rows):
-        total = sum(values.values())
-        scale = _plot_width() / (total if as_share else largest) if total else 0.0
-        x = float(LABEL_WIDTH)
+        total = totals[index]
+        scale = layout.plot_width / (total if as_share else largest) if total else 0.0
+        x = float(layout.label_width)
         segments = []
         for key in order:
             value = values.get(key, 0)
@@ -118,23 +219,29 @@ def stacked_chart(
             width = value * scale
             segments.append(Segment(key, value, round(x, 2), round(width, 2), colours[key]))
             x += width
-        if value_labels is not None:
-            value_label = value_labels[index]
-        else:
-            value_label = f"n = {total}" if as_share else str(total)
         bar_rows.append(
             BarRow(
                 label=label,
-                y=_row_y(index),
-                value_label=value_label,
-                value_x=round(x + 6, 2),
+                y=layout.ys[index],
+                value_label=value_labels[index],
+                value_x=round(x + GAP, 2),
                 segments=tuple(segments),
                 href=href,
+                lines=layout.label_lines(index),
             )
         )
     names = legend_labels or {}
     legend = tuple((names.get(key, key), colours[key]) for key in order)
-    return Chart(id, title, caption, tuple(bar_rows), legend, data_href, height=_height(len(rows)))
+    return Chart(
+        id,
+        title,
+        caption,
+        tuple(bar_rows),
+        legend,
+        data_href,
+        height=layout.height,
+        label_width=layout.label_width,
+    )
 
 
 def percent_chart(
@@ -145,23 +252,40 @@ def percent_chart(
     *,
     data_href: str | None = None,
     unit_label: str = "%",
+    colours: Sequence[str] | None = None,
 ) -> Chart:
-    """Horizontal bars of percentages (0-100), one colour."""
+    """Horizontal bars of percentages (0-100), one colour, or one per row from ``colours``."""
+    if colours is not None and len(colours) != len(rows):
+        raise ValueError(f"{len(colours)} colours for {len(rows)} rows")
+    value_labels = [f"{percent:g}{unit_label}" for _, percent, _ in rows]
+    layout = _Layout.of([label for label, _, _ in rows], value_labels)
     bar_rows = []
     for index, (label, percent, href) in enumerate(rows):
-        width = _plot_width() * max(0.0, min(percent, 100.0)) / 100.0
-        segment = Segment(label, percent, float(LABEL_WIDTH), round(width, 2), BAR_COLOUR)
+        width = layout.plot_width * max(0.0, min(percent, 100.0)) / 100.0
+        start = float(layout.label_width)
+        colour = colours[index] if colours is not None else BAR_COLOUR
+        segment = Segment(label, percent, start, round(width, 2), colour)
         bar_rows.append(
             BarRow(
                 label=label,
-                y=_row_y(index),
-                value_label=f"{percent:g}{unit_label}",
-                value_x=round(LABEL_WIDTH + width + 6, 2),
+                y=layout.ys[index],
+                value_label=value_labels[index],
+                value_x=round(start + width + GAP, 2),
                 segments=(segment,),
                 href=href,
+                lines=layout.label_lines(index),
             )
         )
-    return Chart(id, title, caption, tuple(bar_rows), (), data_href, height=_height(len(rows)))
+    return Chart(
+        id,
+        title,
+        caption,
+        tuple(bar_rows),
+        (),
+        data_href,
+        height=layout.height,
+        label_width=layout.label_width,
+    )
 
 
 def as_template_data(chart: Chart) -> dict[str, Any]:
@@ -177,6 +301,7 @@ def as_template_data(chart: Chart) -> dict[str, Any]:
         "height": chart.height,
         "label_width": chart.label_width,
         "bar_height": chart.bar_height,
+        "svg": render_svg(chart),
     }
 
 
@@ -193,4 +318,4 @@ _SVG: Final = jinja2.Environment(
 def render_svg(chart: Chart) -> Markup:
     """The chart as one inline ``<svg>`` element: no script, no link to anything outside."""
     template = _SVG.get_template("chart.svg.j2")
-    return Markup(template.render(chart=chart, label_chars=LABEL_CHARS).strip())
+    return Markup(template.render(chart=chart, gap=GAP).strip())

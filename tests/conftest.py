@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED = ROOT.parent / "shared"
+# The tests read English text whatever the machine's locale (LANG=fr_FR… would otherwise make
+# the commands answer in French); the tests of the French text ask for it (docs/translating.md).
+os.environ["OPTOUT_LANG"] = "en"
 
 
 def shared_file(relative: str) -> Path:

@@ -6,6 +6,7 @@ become markup, and only after the text is escaped.
 """
 
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
 from datasette import hookimpl
+from results.finding_meanings import meaning, register_sql_functions
 
 FINDINGS_DOC = Path(__file__).resolve().parents[2] / "docs" / "findings.md"
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -82,8 +84,16 @@ async def findings_page(datasette: Any, request: Any) -> Response:
 
 @hookimpl
 def prepare_jinja2_environment(env: Any) -> None:
-    """``|code_spans``: escaped text with `code` spans as <code> (finding messages use them)."""
+    """``|code_spans``: escaped text with `code` spans as <code> (finding messages use them);
+    ``|finding_meaning``: a finding code's one-line meaning, the same way."""
     env.filters["code_spans"] = inline
+    env.filters["finding_meaning"] = lambda code: inline(meaning(str(code)))
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """``optout_finding_meaning(code)``: the one-line meaning, for canned queries."""
+    register_sql_functions(conn)
 
 
 @hookimpl

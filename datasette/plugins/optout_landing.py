@@ -1,22 +1,34 @@
 """The landing page: headline numbers and charts of the latest audited crawl (a finished one:
 a crawl still running or interrupted is never audited, and a line above the numbers says so).
 
-``templates/index.html`` replaces Datasette's index; this hook gives it its numbers. Every
-number here is also a canned query in metadata.yml, linked from the page, so a reader can check
-it and take the rows away.
+``templates/index.html`` replaces Datasette's index template, and the route below serves it at
+``/`` in place of Datasette's index view. That view checks the permissions of, and reads the
+columns, keys and full-text index of, every table and view of every database on each request:
+about 95 % of the page's time at a million sites, for a list of five table names at its foot.
+The route renders the same template with the same context, and checks permissions only for
+the tables the metadata guards. ``/.json`` is still Datasette's index. Every number here is
+also a canned query in metadata.yml, linked from the page, so a reader can check it and take
+the rows away.
 """
 
 import importlib.util
+import json
+import sqlite3
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
+from datasette.utils import path_with_format
+from datasette.utils.asgi import Response
+from datasette.version import __version__
+
 from datasette import hookimpl
 from results.completeness import newest_crawl
-from results.history import AdoptionPoint, adoption_over_time
+from results.history import AdoptionPoint
 from results.line_chart import percent_lines, render_line_chart
+from results.rollups import ADOPTION_MECHANISMS_SQL, ADOPTION_SQL
 
 TOP_AGENTS = 10
 LEAST_AGENTS = 8
@@ -73,26 +85,17 @@ select max(a.crawl_id) from audits a join crawls c on c.id = a.crawl_id
 where c.status = 'finished'
 """
 
-# Per crawl: sites probed, and those whose edge refuses, charges or challenges some probed AI
-# agent (its verdict over all its probes), or blocks one that robots.txt allows. Probing is
-# opt-in: a crawl without probes has no rows, and the page shows none of these numbers.
-_PROBES_SQL = """
-select count(distinct origin) as probed,
-  count(distinct case when enforced = 'refused' then origin end) as refusing,
-  count(distinct case when enforced = 'charged' then origin end) as charging,
-  count(distinct case when enforced = 'challenged' then origin end) as challenging,
-  count(distinct case when declared = 'allowed'
-    and enforced in ('refused', 'charged', 'challenged') then origin end) as edge_only,
-  count(distinct case when declared = 'blocked' and enforced = 'served' then origin end)
-    as robots_only
-from probe_agents where crawl_id = ?
+# Every count below is a per-crawl rollup the audit wrote (results/rollups.py): summing a
+# crawl's rows on each request took up to a second at a million sites.
+_MECHANISMS_SQL = """
+select mechanism, sites_reserved, sites_partial, sites_allowing
+from mechanism_counts where crawl_id = ? and use = 'train'
 """
 
-_MECHANISMS_SQL = """
-select mechanism, effect, count(distinct origin) as sites
-from contributions where crawl_id = ? and use = 'train'
-group by mechanism, effect
-"""
+# Per crawl: sites probed, and those whose edge refuses, charges or challenges some probed AI
+# agent (its verdict over all its probes), or blocks one that robots.txt allows. Probing is
+# opt-in: a crawl without probes counts none, and the page shows none of these numbers.
+_PROBES = ("probed", "refusing", "charging", "challenging", "edge_only", "robots_only")
 
 
 async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
@@ -107,49 +110,28 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
     one = [crawl]
     info = (await _rows(db, "select * from crawls where id = ?", one) or [{}])[0]
     audit = (await _rows(db, "select * from audits where crawl_id = ?", one))[0]
-    by_state = {
-        row["train"]: row["n"]
-        for row in await _rows(
-            db, "select train, count(*) as n from site_summary where crawl_id = ? group by 1", one
-        )
-    }
-    sites = sum(by_state.values())
+    by_state: dict[str, int] = {}
     by_kind: dict[str, dict[str, int]] = {}
     for row in await _rows(
         db,
-        # Grouped by the plain columns so the index (crawl_id, kind, train) gives the order.
-        "select kind, train, count(*) as n from site_summary where crawl_id = ?"
-        " group by kind, train",
+        "select kind, train, sites from verdict_counts where crawl_id = ? order by kind, train",
         one,
     ):
+        by_state[row["train"]] = by_state.get(row["train"], 0) + row["sites"]
         counts = by_kind.setdefault("unknown kind" if row["kind"] is None else row["kind"], {})
-        counts[row["train"]] = counts.get(row["train"], 0) + row["n"]
-    mechanisms: dict[str, dict[str, int]] = {}
-    for row in await _rows(db, _MECHANISMS_SQL, one):
-        mechanisms.setdefault(row["mechanism"], {})[row["effect"]] = row["sites"]
+        counts[row["train"]] = counts.get(row["train"], 0) + row["sites"]
+    sites = sum(by_state.values())
+    mechanisms = {
+        row["mechanism"]: {
+            "reserved": row["sites_reserved"],
+            "partial": row["sites_partial"],
+            "allowed": row["sites_allowing"],
+        }
+        for row in await _rows(db, _MECHANISMS_SQL, one)
+    }
     agents = await _rows(db, _AGENTS_SQL, one)
-    errors = (
-        await db.execute(
-            "select coalesce(sum(n), 0), count(*) from (select count(*) as n from findings"
-            " where crawl_id = ? and severity = 'error' group by origin)",
-            one,
-        )
-    ).first()
-    conflicts = (
-        await db.execute(
-            "select count(*) from (select 1 from site_verdicts"
-            " where crawl_id = ? and conflict = 1 group by origin)",
-            one,
-        )
-    ).first()[0]
-    changes = (
-        await db.execute(
-            "select coalesce(sum(n), 0), count(*) from (select count(*) as n from changes"
-            " where crawl_id = ? group by origin)",
-            one,
-        )
-    ).first()
-    probes = await _probe_numbers(db, crawl)
+    totals = (await _rows(db, "select * from crawl_totals where crawl_id = ?", one) or [{}])[0]
+    probes = {k: totals.get(k, 0) for k in _PROBES} if totals.get("probed") else None
     queries = await datasette.get_canned_queries(name, None)
     opted_out = by_state.get("reserved", 0) + by_state.get("partial", 0)
     return {
@@ -169,17 +151,17 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
         ],
         "opted_out": opted_out,
         "opted_out_percent": _percent(opted_out, sites),
-        "error_findings": errors[0],
-        "error_sites": errors[1],
-        "conflict_sites": conflicts,
-        "changes": changes[0],
-        "changed_sites": changes[1],
+        "error_findings": totals.get("error_findings", 0),
+        "error_sites": totals.get("error_sites", 0),
+        "conflict_sites": totals.get("conflict_sites", 0),
+        "changes": totals.get("changes", 0),
+        "changed_sites": totals.get("changed_sites", 0),
         "probes": probes,
         "most_blocked": agents[:TOP_AGENTS],
         "least_blocked": list(reversed(agents[-LEAST_AGENTS:])),
         "mechanisms": _mechanism_rows(mechanisms),
         "charts": _charts(datasette, name, by_state, by_kind, mechanisms, agents),
-        "adoption": _adoption_chart(datasette, name, await db.execute_fn(adoption_over_time)),
+        "adoption": _adoption_chart(datasette, name, await db.execute_fn(adoption_points)),
         "queries": [
             {
                 "name": q,
@@ -191,13 +173,19 @@ async def landing_numbers(datasette: Any) -> dict[str, Any] | None:
     }
 
 
-async def _probe_numbers(db: Any, crawl: int) -> dict[str, Any] | None:
-    """The edge numbers of one crawl, or None when it probed no site (or the database has no
-    probe table: audited before probes existed)."""
-    if not await db.table_exists("probe_agents"):
-        return None
-    numbers = (await _rows(db, _PROBES_SQL, [crawl]))[0]
-    return numbers if numbers["probed"] else None
+def adoption_points(conn: sqlite3.Connection, limit: int = 60) -> list[AdoptionPoint]:
+    """Per audited crawl (the ``limit`` newest, oldest first): sites reserving AI training,
+    fully or partly, overall and per mechanism; ``results.history.adoption_over_time`` read
+    from the audit's rollups."""
+    rows = conn.execute(ADOPTION_SQL, {"limit": limit}).fetchall()
+    crawls = json.dumps([int(r[0]) for r in rows])
+    mechanisms: dict[int, dict[str, int]] = {}
+    for crawl_id, mechanism, sites in conn.execute(ADOPTION_MECHANISMS_SQL, {"crawls": crawls}):
+        mechanisms.setdefault(int(crawl_id), {})[str(mechanism)] = int(sites)
+    return [
+        AdoptionPoint(int(c), started, int(sites), int(opted), mechanisms.get(int(c), {}))
+        for c, started, sites, opted in reversed(rows)
+    ]
 
 
 def _mechanism_rows(mechanisms: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
@@ -319,6 +307,10 @@ async def crawl_progress(datasette: Any, shown: int | None) -> dict[str, Any] | 
     if name is None:
         return None
     db = datasette.get_database(name)
+    # The page shows the newest crawl (the usual case): no need to count its done sites, which
+    # reads a million site_status rows at a million sites.
+    if shown is not None and (await db.execute("select max(id) from crawls")).first()[0] == shown:
+        return None
     state = await db.execute_fn(newest_crawl)
     if state is None:
         return {"database": name, "crawl": None}
@@ -334,15 +326,102 @@ async def crawl_progress(datasette: Any, shown: int | None) -> dict[str, Any] | 
     }
 
 
+INDEX_TABLES = 5
+"""Tables and views named per database at the foot of the page (Datasette's index shows 5)."""
+INDEX_COUNT_BYTES = 100 * 1024 * 1024
+"""Datasette's index counts the rows of a mutable database's tables only below this size."""
+
+
+async def index_databases(datasette: Any, actor: Any) -> list[dict[str, Any]]:
+    """The databases the actor may see, each with the tables and views Datasette's index view
+    would name first: by incoming and outgoing foreign keys when rows are not counted, else by
+    rows, then by name (both descending). Visibility is checked only for the few it names."""
+    out = []
+    for name, db in datasette.databases.items():
+        visible, private = await datasette.check_visibility(actor, "view-database", name)
+        if not visible:
+            continue
+        hidden = set(await db.hidden_table_names())
+        counts: dict[str, int | None] = {}
+        if not db.is_mutable or db.size < INDEX_COUNT_BYTES:
+            counts = await db.table_counts(10)
+            if any(v is None for v in counts.values()):
+                counts = {}
+        relations: dict[str, int] = {}
+        if not counts:
+            for table, keys in (await db.get_all_foreign_keys()).items():
+                relations[table] = len(keys["incoming"] + keys["outgoing"])
+        ranked = sorted(
+            (t for t in await db.table_names() if t not in hidden),
+            key=lambda t: (relations.get(t, 0), counts.get(t) or 0, t),
+            reverse=True,
+        )
+        # One more than shown, to know whether to link the rest.
+        guarded = _guarded_tables(datasette, name)
+        named: list[dict[str, Any]] = []
+        for table in [*ranked, *await db.view_names()]:
+            if len(named) > INDEX_TABLES:
+                break
+            seen, table_private = True, False
+            if table.lower() in guarded:
+                seen, table_private = await datasette.check_visibility(
+                    actor, "view-table", (name, table)
+                )
+            if seen:
+                named.append({"name": table, "count": counts.get(table), "private": table_private})
+        out.append(
+            {
+                "name": name,
+                "path": datasette.urls.database(name),
+                "private": private,
+                "tables_and_views_truncated": named[:INDEX_TABLES],
+                "tables_and_views_more": len(named) > INDEX_TABLES,
+            }
+        )
+    return out
+
+
+def _guarded_tables(datasette: Any, database: str) -> set[str]:
+    """Tables and views of ``database`` that the metadata gives an ``allow`` block, lower case.
+
+    Only those can be hidden from an actor (no installed plugin decides permissions), and
+    Datasette's check of any other one copies the whole metadata (the canned queries too)
+    twice: 7 ms a table at a million sites, more than the rest of the page."""
+    tables = datasette.metadata("tables", database=database) or {}
+    return {
+        str(table).lower()
+        for table, config in tables.items()
+        if isinstance(config, dict) and config.get("allow") is not None
+    }
+
+
+async def landing_page(datasette: Any, request: Any) -> Any:
+    """``/``: Datasette's index template and context, with the landing numbers."""
+    if request.method not in ("GET", "HEAD"):
+        return Response.text("Method not allowed", status=405)
+    await datasette.ensure_permissions(request.actor, ["view-instance"])
+    numbers = await landing_numbers(datasette)
+    json_url = datasette.absolute_url(
+        request, datasette.urls.path(path_with_format(request=request, format="json"))
+    )
+    context = {
+        "databases": await index_databases(datasette, request.actor),
+        "metadata": datasette.metadata(),
+        "datasette_version": __version__,
+        "private": not await datasette.permission_allowed(None, "view-instance", default=True),
+        "select_templates": ["*index.html"],
+        "alternate_url_json": json_url,
+        "optout": numbers,
+        "optout_progress": await crawl_progress(datasette, numbers["crawl"] if numbers else None),
+    }
+    html = await datasette.render_template(
+        "index.html", context, request=request, view_name="index"
+    )
+    link = f'{json_url}; rel="alternate"; type="application/json+datasette"'
+    return Response.html(html, headers={"Link": link})
+
+
 @hookimpl
-def extra_template_vars(template: str, datasette: Any) -> Any:
-    """The landing numbers, for the index page only."""
-    if template != "index.html":
-        return {}
-
-    async def inner() -> dict[str, Any]:
-        numbers = await landing_numbers(datasette)
-        progress = await crawl_progress(datasette, numbers["crawl"] if numbers else None)
-        return {"optout": numbers, "optout_progress": progress}
-
-    return inner
+def register_routes() -> list[tuple[str, Any]]:
+    """``/`` (plugin routes come before Datasette's own, so this one answers it)."""
+    return [(r"^/$", landing_page)]

@@ -17,9 +17,10 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup
 
 from datasette import hookimpl
+from results.finding_meanings import meaning
 
 _FETCH_COLUMNS = frozenset({"fetch_id", "baseline_fetch_id", "probe_fetch_id", "robots_fetch_id"})
-_CODE_TABLES = frozenset({None, "findings"})
+_CODE_TABLES = frozenset({None, "findings", "finding_counts"})
 
 
 def site_page_url(datasette: Any, origin: str) -> str:
@@ -37,6 +38,13 @@ def _origin_link(datasette: Any, value: Any) -> Markup | None:
     return Markup('<a href="{}" title="{}">{}</a>').format(
         site_page_url(datasette, origin), label or "Open the site's verdict and evidence", origin
     )
+
+
+def _has_column(row: Any, column: str) -> bool:
+    try:
+        return column in row.keys()  # noqa: SIM118 (``in`` on a sqlite3.Row tests values)
+    except AttributeError:
+        return False
 
 
 def _report_link(datasette: Any, row: Any, value: str) -> Markup | None:
@@ -99,5 +107,9 @@ def render_cell(
         return Markup('<a href="{}">fetch {}</a>').format(href, value)
     if column == "code" and table in _CODE_TABLES and isinstance(value, str) and value:
         href = datasette.urls.path("/-/findings") + "#" + quote(value, safe="")
-        return Markup('<a href="{}">{}</a>').format(href, value)
+        said = meaning(value)
+        link = Markup('<a href="{}" title="{}">{}</a>').format(href, said, value)
+        if not said or _has_column(row, "meaning"):
+            return link
+        return link + Markup(' <span class="meaning">{}</span>').format(said)
     return None

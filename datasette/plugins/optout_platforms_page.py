@@ -13,6 +13,9 @@ from urllib.parse import quote
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl
+from results.svg_charts import as_template_data, stacked_chart
+
+SHARE_COLOURS = {"opted out": "#1f6f43", "not opted out": "#b4b4b4"}
 
 _COLUMNS = (
     "origin, name, profiles, sampled, population, opted_out, share, ci_low, ci_high,"
@@ -54,6 +57,38 @@ def _platform(datasette: Any, name: str, crawl: int, row: dict[str, Any]) -> dic
     }
 
 
+def _share_chart(platforms: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Per platform with readable profiles, the sampled creators who opt out, side by side."""
+    sampled = [p for p in platforms if p["sampled"]]
+    if not sampled:
+        return None
+    sampled.sort(key=lambda p: (-(p["share"] or 0.0), p["origin"]))
+    rows = [
+        (
+            str(p["name"] or p["origin"]),
+            {"opted out": p["opted_out"], "not opted out": p["sampled"] - p["opted_out"]},
+            p["site_href"],
+        )
+        for p in sampled
+    ]
+    labels = [
+        f"{p['opted_out']} of {p['sampled']} ({p['share_text']}; {p['interval_text']})"
+        for p in sampled
+    ]
+    chart = stacked_chart(
+        "chart-platform-share",
+        "Sampled creators opting out of AI training, per platform",
+        "Each bar is one platform's sampled profiles that could be read; the label gives the"
+        " count, the share and its 95% interval.",
+        rows,
+        tuple(SHARE_COLOURS),
+        SHARE_COLOURS,
+        as_share=True,
+        value_labels=labels,
+    )
+    return as_template_data(chart)
+
+
 async def platforms_page(datasette: Any, request: Any) -> Response:
     """GET /-/platforms: the per-platform table for the latest audited crawl (or ?crawl=N)."""
     name = await _database(datasette)
@@ -70,9 +105,11 @@ async def platforms_page(datasette: Any, request: Any) -> Response:
     rows = await db.execute(
         f"select {_COLUMNS} from platform_summary where crawl_id = ? order by origin", [crawl]
     )
+    platforms = [_platform(datasette, name, crawl, dict(r)) for r in rows]
     context.update(
         crawl=crawl,
-        platforms=[_platform(datasette, name, crawl, dict(r)) for r in rows],
+        platforms=platforms,
+        chart=_share_chart(platforms),
         strip_query_href=datasette.urls.query(name, "platforms_that_strip_metadata"),
     )
     html = await datasette.render_template("platforms.html", context, request=request)

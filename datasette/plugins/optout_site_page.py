@@ -7,6 +7,7 @@ escaped text; URLs of the site are text, and evidence links point at stored fetc
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit
 
@@ -14,12 +15,14 @@ import sqlite_utils
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 
+from audits.fixes import SiteFixes
 from datasette import hookimpl
 from results.history import AgentGroup, Change, TimelineEntry, site_timeline
 from results.logs.publish import site_logs
 from results.report import reserved_in_words_only
 from results.report_types import EvidenceRefReport, SiteReport, StatementReport, VerdictReport
 from results.robots_rows import full_report, load_report
+from results.site_fixes import site_fixes
 from results.site_lookup import UnknownSite, resolve_site
 from results.taken import TakenReport, site_taken
 
@@ -327,6 +330,22 @@ def _taken(
     }
 
 
+def _fixes(fixes: SiteFixes | None) -> dict[str, Any] | None:
+    """The "Fixes to paste" section (audits/fixes/): each block with its diff when it is a
+    robots.txt patch; None when the site has no stored fetch to build them from."""
+    if fixes is None:
+        return None
+    diffs = {f"robots-{f.variant}": f.diff for f in (fixes.robots, fixes.robots_block_all)}
+    return {
+        "status": fixes.status,
+        "summary": fixes.summary,
+        "robots_mode": fixes.robots.mode,
+        "blocks": [{**asdict(b), "diff": diffs.get(b.key, "")} for b in fixes.blocks],
+        "builders": [asdict(s) for s in fixes.builders],
+        "registry_version": fixes.registry_version,
+    }
+
+
 _AGENTS_SHOWN = 8
 
 
@@ -403,6 +422,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
     probe_agents = _probe_agents(report)
     logs = await db.execute_fn(lambda conn: site_logs(conn, row["origin"]))
     taken = await db.execute_fn(lambda conn: site_taken(sqlite_utils.Database(conn), row["origin"]))
+    fixes = await db.execute_fn(lambda conn: site_fixes(conn, row["crawl_id"], row["origin"]))
     quoted = quote(row["origin"], safe="")
     row_path = tilde_encode(str(row["crawl_id"])) + "," + tilde_encode(row["origin"])
     context.update(
@@ -419,6 +439,7 @@ async def site_page(datasette: Any, request: Any) -> Response:
         probes=_probes(datasette, name, report),
         logs=_logs(datasette, name, logs),
         taken=_taken(datasette, name, row["origin"], taken),
+        fixes=_fixes(fixes),
         log_lines_href=datasette.urls.table(name, "crawler_log_lines") + f"?origin={quoted}",
         log_violations_href=datasette.urls.table(name, "crawler_violations") + f"?origin={quoted}",
         log_behaviour_href=datasette.urls.table(name, "crawler_behaviour") + f"?origin={quoted}",

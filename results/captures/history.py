@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from audits.captures import AuditedCrawl, ccbot_state
+from results.captures.hosts import url_host
 from results.derive import latest_audited_crawl
 
 CCBOT: Final = "CCBot"
@@ -52,12 +53,14 @@ def ccbot_history(conn: sqlite3.Connection, origin: str) -> list[AuditedCrawl]:
 
 
 def _has_audits(conn: sqlite3.Connection) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audits'"
-        ).fetchone()
-        is not None
-    )
+    return _has_table(conn, "audits")
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
+    ).fetchone()
+    return found is not None
 
 
 def audited_sites(conn: sqlite3.Connection) -> list[str]:
@@ -69,6 +72,18 @@ def audited_sites(conn: sqlite3.Connection) -> list[str]:
         "SELECT origin FROM site_summary WHERE crawl_id = ? ORDER BY origin", [crawl_id]
     )
     return [str(origin) for (origin,) in rows]
+
+
+def site_hosts_of(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(origin, host) of every site the database has (of any crawl)."""
+    if not _has_table(conn, "sites"):
+        return []
+    out = []
+    for (origin,) in conn.execute("SELECT origin FROM sites"):
+        host = url_host(str(origin))
+        if host:
+            out.append((str(origin), host))
+    return out
 
 
 def known_origin(conn: sqlite3.Connection, origin: str) -> str:

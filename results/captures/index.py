@@ -8,12 +8,16 @@ pywb server over plain CDXJ files lists its collections in ``collinfo.json`` as
 page would be the whole answer again) and answers ``showNumPages`` with the captures
 themselves: then the captures are asked once, with ``limit``.
 
+A site is asked under its host and its ``www.`` twin (``hosts``): the twin only until an
+answer shows the server keys both alike, as Common Crawl's does; captures of any other host
+(the twin, when it is a site of its own) are counted as ``elsewhere`` and not kept.
+
 Politeness and bounds: one request at a time (the run is sequential), ``delay`` seconds
 between two requests to the same server, our own User-Agent, a timeout per request and a
 deadline per answer, a few retries with growing pauses for 429, 5xx and network errors, at
-most ``max_pages`` pages and ``max_captures`` captures per site and crawl (a truncated result
-says so). cdx_toolkit's fetcher is not used: it retries a 5xx answer without end, sends its own
-User-Agent, and pages a plain-CDXJ server forever.
+most ``max_pages`` pages per host asked and ``max_captures`` captures per site and crawl (a
+truncated result says so). cdx_toolkit's fetcher is not used: it retries a 5xx answer
+without end, sends its own User-Agent, and pages a plain-CDXJ server forever.
 """
 
 from __future__ import annotations
@@ -25,12 +29,20 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Generator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.client import HTTPException, HTTPResponse
 from typing import Any, Final, Literal
 from urllib.parse import urlencode, urlsplit
 
 from crawler.settings import USER_AGENT
+from results.captures.hosts import (
+    SiteAddressError,
+    folded,
+    host_pattern,
+    site_host,
+    twin_host,
+    url_host,
+)
 
 DEFAULT_INDEX_URL: Final = "https://index.commoncrawl.org"
 INDEX_URL_ENV: Final = "OPTOUT_CC_INDEX"
@@ -83,6 +95,8 @@ class CdxCapture:
     length: int | None
     filename: str | None
     offset: int | None
+    host: str | None = None
+    """The host the URL names (set once the capture is known to be of the site)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,11 @@ class QueryResult:
     """CDX lines read (captures kept, then the ones past the cap, then malformed)."""
     malformed: int = 0
     truncated: bool = False
+    hosts: tuple[str, ...] = ()
+    """The hosts the captures are of: the site's, and its ``www.`` twin unless that is a site
+    of its own."""
+    elsewhere: int = 0
+    """Captures the index answered for another host (kept by that host's site, not this one)."""
 
 
 def _is_loopback(url: str) -> bool:
@@ -152,17 +171,35 @@ def parse_cdx_line(line: bytes) -> CdxCapture | None:
 
 
 def site_pattern(origin: str) -> str:
-    """The index query for every capture of a site: its host (and port) then ``/*``."""
+    """The index query for every capture of a site's own host: host (and port) then ``/*``."""
     try:
-        parts = urlsplit(origin.strip() if "//" in origin else f"http://{origin.strip()}")
-        host, port = parts.hostname, parts.port  # a bad port is a ValueError
-    except ValueError:
-        host = port = None
-    if not host or any(c.isspace() for c in host):
-        raise CaptureIndexError(f"{origin!r} is not a site address (http://example.com)")
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{port}/*" if port else f"{host}/*"
+        return host_pattern(*site_host(origin))
+    except SiteAddressError as err:
+        raise CaptureIndexError(str(err)) from None
+
+
+def site_hosts(origin: str, *, separate: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The hosts a site's captures are asked under: its own, then its ``www.`` twin unless
+    the twin is in ``separate`` (a site of its own). CaptureIndexError for a bad address."""
+    try:
+        host, _ = site_host(origin)
+    except SiteAddressError as err:
+        raise CaptureIndexError(str(err)) from None
+    twin = twin_host(host)
+    return (host,) if twin is None or twin in separate else (host, twin)
+
+
+@dataclass
+class _Answer:
+    """What the pages of one host's answer held."""
+
+    captures: list[CdxCapture] = field(default_factory=list)
+    seen: int = 0
+    malformed: int = 0
+    elsewhere: int = 0
+    pages: int = 0
+    pages_total: int | None = None
+    truncated: bool = False
 
 
 @dataclass
@@ -173,6 +210,9 @@ class IndexClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     requests: int = 0
+    folds_www: bool = False
+    """An answer showed the server keys ``host`` and ``www.host`` alike (SURT): one query
+    answers both, so the twin is no longer asked."""
     _next: dict[str, float] = field(default_factory=dict)
 
     def _wait_turn(self, url: str) -> None:
@@ -273,20 +313,49 @@ class IndexClient:
             return _int(info.get("pages"))
         return None
 
-    def query(self, origin: str, crawl: IndexCrawl) -> QueryResult:
-        """Every capture of ``origin`` in ``crawl``, within the caps; errors as a result."""
+    def query(
+        self, origin: str, crawl: IndexCrawl, hosts: tuple[str, ...] | None = None
+    ) -> QueryResult:
+        """Every capture of ``origin`` in ``crawl`` under ``hosts`` (default: the site's host
+        and its ``www.`` twin), within the caps; errors as a result."""
         try:
-            return self._query(origin, crawl)
-        except CaptureIndexError as err:
+            return self._query(origin, crawl, hosts or site_hosts(origin))
+        except (CaptureIndexError, SiteAddressError) as err:
             return QueryResult(crawl.name, "error", error=str(err))
 
-    def _query(self, origin: str, crawl: IndexCrawl) -> QueryResult:
+    def _query(self, origin: str, crawl: IndexCrawl, hosts: tuple[str, ...]) -> QueryResult:
+        _, port = site_host(origin)
+        answer = _Answer()
+        for asked in hosts:
+            if asked != hosts[0] and self.folds_www:
+                break  # the first answer already held the twin's captures
+            if len(answer.captures) >= self.settings.max_captures:
+                answer.truncated = True  # the twin is not asked: it may have more
+                break
+            self._ask(crawl, asked, port, hosts, answer)
+        return QueryResult(
+            crawl.name, "ok", None, answer.pages, answer.pages_total, tuple(answer.captures),
+            answer.seen, answer.malformed, answer.truncated, hosts, answer.elsewhere,
+        )  # fmt: skip
+
+    def _ask(
+        self,
+        crawl: IndexCrawl,
+        asked: str,
+        port: int | None,
+        hosts: tuple[str, ...],
+        answer: _Answer,
+    ) -> None:
+        """One host's pages into ``answer``: captures of ``hosts`` (those an earlier host's
+        answer held are not kept again: a twin's answer may repeat it), the others counted
+        as elsewhere."""
         caps = self.settings
-        pattern = site_pattern(origin)
+        earlier = {_key(c) for c in answer.captures}
+        pattern = host_pattern(asked, port)
         total = self._page_count(crawl.cdx_api, pattern)
-        captures: list[CdxCapture] = []
-        seen = malformed = pages = 0
-        truncated = total is not None and total > caps.max_pages
+        if total is not None:
+            answer.pages_total = (answer.pages_total or 0) + total
+            answer.truncated |= total > caps.max_pages
         if total is None:
             params = {"url": pattern, "output": "json", "limit": str(caps.max_captures + 1)}
             urls = [f"{crawl.cdx_api}?{urlencode(params)}"]
@@ -296,25 +365,32 @@ class IndexClient:
                 for page in range(min(total, caps.max_pages))
             ]
         for url in urls:
-            pages += 1
+            answer.pages += 1
             with closing(self._lines(url, MAX_PAGE_BYTES)) as lines:
                 for line in lines:
                     if not line.strip():
                         continue
-                    seen += 1
+                    answer.seen += 1
                     capture = parse_cdx_line(line)
-                    if capture is None:
-                        malformed += 1
-                    elif len(captures) < caps.max_captures:
-                        captures.append(capture)
-                    else:
-                        truncated = True
-                        break
-            if truncated and len(captures) >= caps.max_captures:
-                break
-        return QueryResult(
-            crawl.name, "ok", None, pages, total, tuple(captures), seen, malformed, truncated
-        )
+                    host = url_host(capture.url) if capture is not None else None
+                    if capture is None or host is None:
+                        answer.malformed += 1
+                        continue
+                    if host != asked and folded(host) == folded(asked):
+                        self.folds_www = True
+                    if host not in hosts:
+                        answer.elsewhere += 1
+                        continue
+                    if earlier and _key(capture) in earlier:
+                        continue
+                    if len(answer.captures) >= caps.max_captures:
+                        answer.truncated = True
+                        return
+                    answer.captures.append(replace(capture, host=host))
+
+
+def _key(capture: CdxCapture) -> tuple[str, str, str | None, int | None]:
+    return (capture.timestamp, capture.url, capture.filename, capture.offset)
 
 
 def _short(url: str) -> str:

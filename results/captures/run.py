@@ -1,8 +1,10 @@
 """One ``optout captures`` run: every site asked of the newest Common Crawl crawls, stored,
 then classified against the site's CCBot history.
 
-Sites are asked one after the other, crawl by crawl, one request at a time. A (site, crawl)
-answered before is not asked again unless ``refresh``; a failure is recorded for its (site,
+Sites are asked one after the other, crawl by crawl, one request at a time, each under its
+host and its ``www.`` twin, unless the database has the twin as a site of its own
+(``results.captures.hosts``). A (site, crawl) answered before under the same hosts is not asked
+again unless ``refresh``; a failure is recorded for its (site,
 crawl) and the run goes on. When the index server cannot list its crawls, the crawls known
 from earlier runs against the same server stand in, so each gets its error record; with none
 known, each site gets one record for crawl ``*``.
@@ -19,13 +21,14 @@ from typing import Final
 import sqlite_utils
 
 from audits.captures import SiteCaptures, classify_site
-from results.captures.history import audited_sites, ccbot_history, known_origin
+from results.captures.history import audited_sites, ccbot_history, known_origin, site_hosts_of
 from results.captures.index import (
     CaptureIndexError,
     IndexClient,
     IndexCrawl,
     IndexSettings,
     QueryResult,
+    site_hosts,
     site_pattern,
 )
 from results.captures.store import (
@@ -54,6 +57,9 @@ class QueryRow:
     queried_at: str
     cached: bool
     """Answered in an earlier run, not asked this time."""
+    hosts: tuple[str, ...] = ()
+    """The hosts the captures are of (the site's, and its ``www.`` twin)."""
+    elsewhere: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,10 @@ def run_captures(
     total = len(origins) * len(listed)
     done = 0
     skipped: dict[str, set[str]] = {}
+    known = site_hosts_of(db.conn)
     for origin in origins:
-        skip = set() if refresh else answered(db, origin)
+        hosts = site_hosts(origin, separate=frozenset(h for o, h in known if o != origin))
+        skip = set() if refresh else answered(db, origin, hosts)
         skipped[origin] = {c.name for c in listed} & skip
         for crawl in listed:
             cached = crawl.name in skip
@@ -127,7 +135,7 @@ def run_captures(
                 if list_error is not None:
                     result = QueryResult(crawl.name, "error", error=list_error)
                 else:
-                    result = client.query(origin, crawl)
+                    result = client.query(origin, crawl, hosts)
                 save_result(db, origin, index_url, result)
             done += 1
             if progress is not None:
@@ -159,6 +167,8 @@ def site_run(
             truncated=bool(r["truncated"]),
             queried_at=str(r["queried_at"]),
             cached=str(r["crawl"]) in cached,
+            hosts=tuple(str(r.get("hosts") or "").split()),
+            elsewhere=int(str(r.get("elsewhere") or 0)),
         )
         for r in rows
     )

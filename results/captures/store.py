@@ -3,15 +3,20 @@
 ``capture_queries`` has one row per site and Common Crawl crawl asked: whether the index
 answered (``ok``) or not (``error``, with the reason), the pages fetched and the pages the index
 said there are, the captures kept and the CDX lines read, and whether a cap cut the answer
-short. ``captures`` holds the captures themselves, as the index gave them. A (site, crawl) is
-written in one transaction, its old captures replaced, so an interrupted run keeps every pair
-it finished; an ``ok`` pair is not asked again unless refreshed. A failed refresh records its
+short; since m002 also the hosts the site was asked under (``hosts``: its own and its
+``www.`` twin) and the captures the index gave of another host (``elsewhere``). ``captures``
+holds the captures themselves, as the index gave them, each with the ``host`` its URL names.
+A (site, crawl) is written in one transaction, its old captures replaced, so an interrupted
+run keeps every pair it finished; an ``ok`` pair asked under the same hosts is not asked again
+unless refreshed (a pair from before m002, or one whose twin has since become a site of its
+own, is asked again). A failed refresh records its
 error and leaves the captures stored before in place.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -21,6 +26,7 @@ from sqlite_utils import Migrations
 
 from audits.captures import Capture
 from crawler.storage import now_iso, open_db, unusable_db
+from results.captures.hosts import url_host
 from results.captures.index import QueryResult
 
 capture_migrations: Final = Migrations("optout-captures")
@@ -67,6 +73,16 @@ def m001_captures(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@capture_migrations()
+def m002_capture_hosts(db: sqlite_utils.Database) -> None:
+    """capture_queries.hosts and .elsewhere; captures.host, filled from each URL."""
+    db.execute("ALTER TABLE capture_queries ADD COLUMN hosts TEXT")
+    db.execute("ALTER TABLE capture_queries ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE captures ADD COLUMN host TEXT")
+    db.conn.create_function("optout_url_host", 1, url_host, deterministic=True)
+    db.execute("UPDATE captures SET host = optout_url_host(url)")
+
+
 def open_captures_db(path: str | Path) -> sqlite_utils.Database:
     """The evidence database (created if missing) with the capture tables; StorageError,
     before anything is written, for a file another program made."""
@@ -87,10 +103,11 @@ def has_captures(conn: sqlite3.Connection) -> bool:
     return found is not None
 
 
-def answered(db: sqlite_utils.Database, origin: str) -> set[str]:
-    """The crawls already asked successfully for ``origin``."""
+def answered(db: sqlite_utils.Database, origin: str, hosts: Sequence[str]) -> set[str]:
+    """The crawls already asked successfully for ``origin`` under ``hosts``."""
     rows = db.execute(
-        "SELECT crawl FROM capture_queries WHERE origin = ? AND status = 'ok'", [origin]
+        "SELECT crawl FROM capture_queries WHERE origin = ? AND status = 'ok' AND hosts = ?",
+        [origin, hosts_text(hosts)],
     ).fetchall()
     return {str(crawl) for (crawl,) in rows}
 
@@ -99,6 +116,11 @@ def captured_at(timestamp: str) -> datetime:
     """A CDX timestamp (``YYYYMMDDhhmmss``, shorter ones padded) as a UTC moment."""
     digits = (timestamp + "0101000000"[max(0, len(timestamp) - 4) :])[:14]
     return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+def hosts_text(hosts: Sequence[str]) -> str:
+    """The ``hosts`` column: the hosts, space-separated, the site's own first."""
+    return " ".join(hosts)
 
 
 def save_result(
@@ -112,8 +134,9 @@ def save_result(
                 "DELETE FROM captures WHERE origin = ? AND crawl = ?", [origin, result.crawl]
             )
             conn.executemany(
-                "INSERT INTO captures (origin, crawl, timestamp, captured_at, url, status, mime,"
-                " digest, length, filename, offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO captures (origin, crawl, timestamp, captured_at, url, host, status,"
+                " mime, digest, length, filename, offset)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     [
                         origin,
@@ -121,6 +144,7 @@ def save_result(
                         c.timestamp,
                         captured_at(c.timestamp).isoformat(),
                         c.url,
+                        c.host or url_host(c.url),
                         c.status,
                         c.mime,
                         c.digest,
@@ -137,8 +161,8 @@ def save_result(
         ).fetchone()[0]
         conn.execute(
             "INSERT OR REPLACE INTO capture_queries (origin, crawl, index_url, queried_at, status,"
-            " error, pages, pages_total, captures, seen, malformed, truncated)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " error, pages, pages_total, captures, seen, malformed, truncated, hosts, elsewhere)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 origin,
                 result.crawl,
@@ -152,6 +176,8 @@ def save_result(
                 result.seen,
                 result.malformed,
                 int(result.truncated),
+                hosts_text(result.hosts) if result.hosts else None,
+                result.elsewhere,
             ],  # fmt: skip
         )
 
@@ -167,10 +193,12 @@ def _valid_time(timestamp: str) -> bool:
 def stored_captures(db: sqlite_utils.Database, origin: str) -> list[Capture]:
     """Every stored capture of ``origin``."""
     rows = db.execute(
-        "SELECT crawl, captured_at, url, status FROM captures WHERE origin = ?", [origin]
+        "SELECT crawl, captured_at, url, status, mime, host FROM captures WHERE origin = ?",
+        [origin],
     ).fetchall()
     return [
-        Capture(crawl, datetime.fromisoformat(at), url, status) for crawl, at, url, status in rows
+        Capture(crawl, datetime.fromisoformat(at), url, status, mime, host)
+        for crawl, at, url, status, mime, host in rows
     ]
 
 

@@ -16,6 +16,7 @@ from audits.captures import (
     classify_capture,
     classify_site,
     first_block,
+    stored_content,
 )
 
 JAN: datetime = datetime(2026, 1, 10, tzinfo=UTC)
@@ -176,3 +177,46 @@ def test_ccbot_state_follows_the_robots_reading() -> None:
     assert ccbot_state("parse", 0, False) == "blocked"
     assert ccbot_state("no-file", 1, False) == "allowed"
     assert ccbot_state("parse", None, False) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("status", "mime", "taken"),
+    [
+        ("200", "text/html", True),
+        ("206", "image/jpeg", True),
+        ("301", "unk", False),
+        ("404", "text/html", False),
+        ("403", "text/html", False),
+        ("503", "text/html", False),
+        ("200", "warc/revisit", False),
+        ("-", "warc/revisit", False),
+        (None, None, False),
+        ("2000", "text/html", False),
+    ],
+)
+def test_only_a_2xx_capture_that_is_no_revisit_stored_the_page(
+    status: str | None, mime: str | None, taken: bool
+) -> None:
+    assert stored_content(status, mime) is taken
+
+
+def test_captures_that_stored_no_content_are_counted_apart_and_raise_no_finding() -> None:
+    late = FEB + timedelta(days=5)
+    captures = [
+        Capture("CC-MAIN-2026-05", JAN + timedelta(days=1), f"{SITE}/old", "301", "unk"),
+        Capture("CC-MAIN-2026-08", late, f"{SITE}/gone", "404", "text/html"),
+        Capture("CC-MAIN-2026-08", late, f"{SITE}/again", "200", "warc/revisit"),
+        Capture("CC-MAIN-2026-08", late, f"{SITE}/art/1.html", "200", "text/html"),
+    ]
+    report = classify_site(SITE, captures, ALLOWED_THEN_BLOCKED)
+    assert [v.verdict for v in report.verdicts] == ["before-block", *["after-block"] * 3]
+    assert (report.count("after-block"), report.count("after-block", taken=False)) == (1, 2)
+    assert (report.count("before-block"), report.not_taken) == (0, 3)
+    per_crawl = [
+        (c.crawl, c.captures, c.count("after-block"), c.not_taken) for c in report.per_crawl
+    ]
+    assert per_crawl == [("CC-MAIN-2026-08", 3, 1, 2), ("CC-MAIN-2026-05", 1, 0, 1)]
+    (finding,) = report.findings  # no before-block finding: the one before stored nothing
+    assert finding.code == "cc-captured-after-block"
+    assert finding.message.startswith("1 Common Crawl capture was made after")
+    assert finding.evidence == f"{SITE}/art/1.html"

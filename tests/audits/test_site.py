@@ -73,6 +73,7 @@ _STATES: dict[str, tuple[State, State, State, State]] = {
     "token_typo": ("unstated", "unstated", "unstated", "unstated"),
     "legacy_only": ("unstated", "unstated", "unstated", "unstated"),
     "reopens_wildcard": ("partial", "reserved", "reserved", "unstated"),
+    "first_group_differs": ("partial", "partial", "unstated", "unstated"),
     "search_not_training": ("unstated", "partial", "unstated", "unstated"),
     "nothing_at_all": ("unstated", "unstated", "unstated", "unstated"),
     "pages_unreadable": ("unknown", "unknown", "unknown", "unknown"),

@@ -15,9 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from audits.core.agents import load_registry
-from optout_cli.check_cmd import TEMP_PREFIX
+from optout_cli.check_run import TEMP_PREFIX
 from optout_cli.main import cli
+from results.export import site_object
 from results.robots_rows import full_report
+from results.site_fixes import fixes_object, site_fixes
 from sampleweb.server import SampleWeb
 from tests.conftest import ROOT
 from tests.crawler.conftest import FAST, OPTOUT, sample_web  # noqa: F401
@@ -85,9 +87,24 @@ def test_check_json_is_the_stored_site_report(
         ).fetchone()
         # The stored report keeps its robots.txt verdicts in robots_verdict_rows.
         report = full_report(conn, crawl, json.loads(stored))
-    assert report["robots"]["verdicts"]
-    assert json.loads(result.stdout) == report
-    assert result.stdout == json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        fixes = site_fixes(conn, crawl, "http://artist-anna.example")
+    assert report["robots"]["verdicts"] and fixes is not None
+    # The export's default (compact) object, with the fixes to paste as `export --fixes` has.
+    expected = {**site_object(report, "compact"), "fixes": fixes_object(fixes)}
+    expected = json.loads(json.dumps(expected))
+    assert json.loads(result.stdout) == expected
+    assert (
+        result.stdout == json.dumps(expected, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    # artist-anna misspells GPTBot: the fix says so and corrects it
+    assert expected["fixes"]["status"] == "fix"
+    assert any(c["before"] == "User-agent: GPT-Bot" for c in expected["fixes"]["robots"]["changes"])
+
+
+def test_check_prints_the_fixes_to_paste(sample_web: SampleWeb) -> None:  # noqa: F811
+    out = run_check(sample_web, "http://artist-anna.example").stdout
+    assert "Fixes to paste" in out
+    assert "User-agent: GPTBot" in out
 
 
 def test_check_deletes_its_temporary_database(

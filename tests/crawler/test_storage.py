@@ -95,6 +95,7 @@ def test_opening_twice_applies_migrations_once(db_path: Path) -> None:
         {"name": "m009_fetch_agent"},
         {"name": "m010_probe_tables"},
         {"name": "m011_words"},
+        {"name": "m012_page_rollups"},
     ]
     assert {"crawls", "sites", "site_status", "bodies", "fetches"} <= set(db.table_names())
     db.close()

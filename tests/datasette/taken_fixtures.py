@@ -1,9 +1,10 @@
 """A database where Common Crawl captures and a training-set check were stored (issue 17),
 for the Datasette tests: artist-anna blocks CCBot (its audit is dated 2026-09-10): two
 captures before that audit (unknown), three after (after the block, one of them robots.txt
-itself) and a crawl whose query failed. plain-sam lets CCBot in: its captures are no-block.
-photo-marta has neither captures nor matches. The shard lists anna's and sam's real URLs, and
-a row planting ``<script>`` in both its URL and its caption."""
+itself), a redirect after it that stored no content, and a crawl whose query failed.
+plain-sam lets CCBot in: its captures are no-block. photo-marta has neither captures nor
+matches. The shard lists anna's and sam's real URLs, and a row planting ``<script>`` in both its
+URL and its caption."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ TAKEN_TABLES = ("capture_queries", "captures", "dataset_checks", "dataset_site_c
                 "dataset_matches")  # fmt: skip
 
 
-def _capture(timestamp: str, url: str) -> CdxCapture:
-    return CdxCapture(timestamp, url, "200", "text/html", "sha1:X", 1234, "cc.warc.gz", 0)
+def _capture(timestamp: str, url: str, status: str = "200") -> CdxCapture:
+    return CdxCapture(timestamp, url, status, "text/html", "sha1:X", 1234, "cc.warc.gz", 0)
 
 
 def _crawled(db: Path, origin: str, kind: str) -> str:
@@ -67,7 +68,8 @@ STORED: tuple[tuple[str, QueryResult], ...] = (
     (ANNA, QueryResult("CC-MAIN-2026-39", "error", error="the index answered 503")),
     (ANNA, QueryResult("CC-MAIN-2026-42", "ok", pages=1, seen=3, captures=(
         _capture("20261020090000", f"{ANNA}/"), _capture("20261020090100", f"{ANNA}/art/"),
-        _capture("20261020090200", f"{ANNA}/robots.txt")))),
+        _capture("20261020090200", f"{ANNA}/robots.txt"),
+        _capture("20261020090300", f"{ANNA}/old-gallery", "301")))),
     (SAM, QueryResult("CC-MAIN-2026-42", "ok", pages=1, seen=2, captures=(
         _capture("20261020090000", f"{SAM}/"), _capture("20261021090000", f"{SAM}/about")))),
 )  # fmt: skip

@@ -51,9 +51,16 @@ class Visit:
         self.context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
         self.outside: list[str] = []
         self.dialogs: list[str] = []
+        self.console_errors: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("dialog", self._dialog)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
 
     def _route(self, route: Any) -> None:
         url = route.request.url
@@ -142,6 +149,63 @@ def test_platforms_page_shows_each_platforms_share(visit: Visit, audited_db: Pat
         visit.page.locator(f'tr[data-origin="{folio}"] th a').click()
     images = visit.page.locator("table.images")
     assert images.is_visible() and "stripped" in images.inner_text()
+
+
+def test_countries_page_draws_the_map_and_its_table(visit: Visit, audited_db: Path) -> None:
+    visit.go("/-/countries")
+    sites = sql_value(
+        audited_db,
+        "select count(*) from site_summary where country = 'US'"
+        " and crawl_id = (select max(crawl_id) from audits)",
+    )
+    cell = visit.page.locator('tr[data-country="US"] td[data-column="sites"]')
+    assert cell.is_visible() and cell.inner_text() == str(sites)
+    svg = visit.page.locator("svg.map-svg")
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 600 and box["height"] > 250
+    us = visit.page.locator('svg.map-svg path.country[data-country="US"]')
+    assert us.count() >= 1 and "no-data" not in (us.first.get_attribute("class") or "")
+    assert f"(US): {sites} sites" in (us.first.locator("title").text_content() or "")
+    assert us.first.bounding_box()["width"] > 20
+    visit.shot("countries")
+    with visit.page.expect_navigation():
+        visit.page.locator('tr[data-country="US"] th a').click()
+    assert "/site_summary?" in visit.page.url and "country=US" in visit.page.url
+
+
+CLIPPED_TEXTS = """svg => {
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll("text")].filter(text => {
+        const r = text.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1
+            || r.top < box.top - 1 || r.bottom > box.bottom + 1);
+    }).map(text => text.textContent);
+}"""
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("en-landing", "/"),
+        ("en-site", f"/-/site?origin={quote(EDITED_ORIGIN, safe='')}"),
+        ("en-platforms", "/-/platforms"),
+        ("en-countries", "/-/countries"),
+        ("en-query", f"/{DB_NAME}/opted_out?mechanism=robots.txt"),
+    ],
+)
+def test_pages_in_english_draw_without_console_errors_or_clipped_labels(
+    visit: Visit, name: str, path: str
+) -> None:
+    visit.go(path)
+    visit.shot(name)
+    assert visit.console_errors == []
+    svgs = visit.page.locator("svg.chart-svg, svg.map-svg")
+    for index in range(svgs.count()):
+        assert svgs.nth(index).evaluate(CLIPPED_TEXTS) == [], f"{name}: chart {index}"
+    sizes = visit.page.locator("svg.chart-svg text, svg.map-svg text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert all(height < 24 for height in sizes), f"{name}: chart text drawn oversized"
 
 
 SCRIPT = "<script>alert(1)</script>"

@@ -43,8 +43,15 @@ def test_feed_entries_link_to_the_site_page(ds: Datasette) -> None:
         if EDITED_ORIGIN in (e.findtext(f"{ATOM}content") or "")
     )
     href = entry.find(f"{ATOM}link").get("href")  # type: ignore[union-attr]
-    assert href == f"/-/site?origin={EDITED_ORIGIN}"
-    assert get(ds, href).status_code == 200
+    assert href == f"http://localhost/-/site?origin={EDITED_ORIGIN}"
+    assert get(ds, href.removeprefix("http://localhost")).status_code == 200
+
+
+def test_every_feed_link_is_absolute(ds: Datasette) -> None:
+    """Feed readers resolve a relative link inconsistently: every href has scheme and host."""
+    links = [link.get("href") or "" for link in _feed(ds).iter(f"{ATOM}link")]
+    assert len(links) > 2
+    assert [h for h in links if not h.startswith("http://localhost/")] == []
 
 
 def test_feed_entry_ids_are_stable_across_requests(ds: Datasette) -> None:

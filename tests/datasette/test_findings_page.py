@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from datasette.app import Datasette
 from parsel import Selector
 
 from audits.site.catalogue import all_codes
-from tests.datasette.conftest import get
+from results.finding_meanings import meaning
+from tests.datasette.conftest import EDITED_ORIGIN, get
 
 
 def test_every_reported_code_has_an_anchor(ds: Datasette, audited_db: Path) -> None:
@@ -39,3 +41,21 @@ def test_code_spans_become_code_elements_and_stay_escaped(ds: Datasette) -> None
     html = get(ds, "/-/findings").text
     assert "<code>Disallow /</code>" in html
     assert "<script" not in html.split("</footer>")[0].split('<section class="content">')[1]
+
+
+def test_site_page_shows_each_code_with_its_meaning(ds: Datasette) -> None:
+    page = Selector(get(ds, f"/-/site?origin={quote(EDITED_ORIGIN, safe='')}&crawl=1").text)
+    rows = page.css("table.findings tr.finding")
+    assert rows
+    for row in rows:
+        code = row.css("code::text").get() or ""
+        shown = " ".join((row.css("span.meaning").xpath("string()").get() or "").split())
+        assert shown == meaning(code).replace("`", "")
+
+
+def test_findings_by_code_gives_each_code_its_meaning(ds: Datasette) -> None:
+    rows = get(ds, "/audit/findings_by_code.json?_shape=objects").json()["rows"]
+    assert rows
+    assert all(r["meaning"] == meaning(r["code"]) and r["meaning"] for r in rows)
+    html = Selector(get(ds, "/audit/findings_by_code").text)
+    assert html.css("td.col-code a::attr(title)").get()

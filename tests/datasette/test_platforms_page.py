@@ -83,6 +83,14 @@ def test_platforms_page_links_to_the_site_profiles_and_fetch(small: Datasette) -
         assert get(small, unescape(link)).status_code == 200, link
 
 
+def test_platforms_page_compares_the_platforms_in_a_chart(small: Datasette) -> None:
+    html = get(small, "/-/platforms").text
+    chart = html[html.index('id="chart-platform-share"') : html.index("</figure>")]
+    assert chart.count('<g class="chart-row">') == 1  # Folio: the one platform sampled
+    assert "7 of 9 (78%; 45%–94%)" in chart
+    assert 'fill="#1f6f43"' in chart and "<script" not in chart
+
+
 def _image_rows(html: str) -> dict[str, str]:
     section = html[html.index('id="images"') : html.index("<h2>Fetches")]
     rows = section.split('<tr class="image ')[1:]

@@ -23,6 +23,7 @@ from datasette.utils import tilde_encode
 from benchmarks.generate_db import generate
 from datasette import hookimpl
 from datasette.plugins import pm
+from results.finding_meanings import register_sql_functions as register_meaning_functions
 from results.site_lookup import register_sql_functions
 from tests.datasette.conftest import make_datasette
 
@@ -42,6 +43,7 @@ BIG_TABLES = frozenset(
         "latest_sites",
         "statements",
         "changes",
+        "change_feed_entries",
         "images",
         "profiles",
         "platform_summary",
@@ -158,6 +160,7 @@ def test_pages_read_big_tables_through_indexes(
     checked = 0
     conn = sqlite3.connect(generated)
     register_sql_functions(conn)  # the SQL functions our plugins give Datasette's connections
+    register_meaning_functions(conn)
     try:
         for page in _pages(ds, generated):
             captured.clear()

@@ -14,8 +14,8 @@ from parsel import Selector
 from crawler.storage import open_db
 from optout_cli.main import cli
 from results.derive import audit_crawl
-from results.serve import check_servable, datasette_args, datasette_dir
-from tests.datasette.conftest import get, make_datasette
+from results.serve import MAX_RETURNED_ROWS, check_servable, datasette_args, datasette_dir
+from tests.datasette.conftest import DB_NAME, get, make_datasette
 from tests.datasette.server import answers, optout_serve
 from tests.results.evidence_db import store_crawl
 
@@ -33,6 +33,21 @@ def test_datasette_args_serve_the_file_read_only_with_our_folder(tmp_path: Path)
     assert args[args.index("--static") + 1] == f"assets:{folder / 'static'}"
     assert args[args.index("--port") + 1] == "8123"
     assert args[args.index("--host") + 1] == "127.0.0.1"
+
+
+def test_datasette_args_cap_canned_queries_at_a_table_page(
+    tmp_path: Path, audited_db: Path
+) -> None:
+    """A canned query gives at most MAX_RETURNED_ROWS rows (benchmarks/results/datasette.md),
+    and Datasette says there were more."""
+    args = datasette_args(tmp_path / "crawl.db")
+    settings = {args[i + 1]: args[i + 2] for i, a in enumerate(args) if a == "--setting"}
+    assert settings["max_returned_rows"] == str(MAX_RETURNED_ROWS) == "100"
+    capped = make_datasette(audited_db, max_returned_rows=3)
+    page = get(capped, f"/{DB_NAME}/most_blocked_agents")
+    assert "more than 3 rows" in " ".join(page.text.split()).lower()
+    rows = get(capped, f"/{DB_NAME}/most_blocked_agents.json?_shape=array").json()
+    assert len(rows) == 3
 
 
 def test_datasette_folder_is_found_from_the_package() -> None:

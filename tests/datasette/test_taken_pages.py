@@ -71,16 +71,23 @@ def test_captures_are_counted_per_crawl_by_class(taken_ds: Datasette) -> None:
     counts = {
         row.attrib["data-crawl"]: {
             column: text(row.css(f'td[data-column="{column}"]'))
-            for column in ("captures", "before-block", "after-block", "no-block", "unknown")
+            for column in (
+                "captures",
+                "before-block",
+                "after-block",
+                "no-block",
+                "unknown",
+                "not-taken",
+            )  # fmt: skip
         }
         for row in rows
         if "capture-error" not in row.attrib["class"]
     }
     assert counts == {
-        "CC-MAIN-2026-42": {"captures": "3", "before-block": "0", "after-block": "3",
-                            "no-block": "0", "unknown": "0"},
+        "CC-MAIN-2026-42": {"captures": "4", "before-block": "0", "after-block": "3",
+                            "no-block": "0", "unknown": "0", "not-taken": "1"},
         "CC-MAIN-2026-35": {"captures": "2", "before-block": "0", "after-block": "0",
-                            "no-block": "0", "unknown": "2"},
+                            "no-block": "0", "unknown": "2", "not-taken": "0"},
     }  # fmt: skip
 
 

@@ -43,6 +43,8 @@ select s.origin, count(f.id) as records
 from site_status s left join fetches f on f.crawl_id = s.crawl_id and f.origin = s.origin
 where s.crawl_id = (select max(id) from crawls) and s.status = 'done'
 group by s.origin
+order by s.origin
+limit 100 offset :offset
 """
 AUDITS_SQL = """
 select a.crawl_id, a.sites,
@@ -80,15 +82,19 @@ class Poller:
         assert status == 200, f"{path}: HTTP {status}: {text[:500]}"
         return text
 
-    def sql(self, query: str) -> list[dict[str, object]]:
-        path = f"/{self.name}.json?" + urlencode({"sql": query, "_shape": "array"})
+    def sql(self, query: str, **params: object) -> list[dict[str, object]]:
+        path = f"/{self.name}.json?" + urlencode({"sql": query, "_shape": "array", **params})
         rows = json.loads(self.get(path))
         assert isinstance(rows, list), rows
         return rows
 
     def poll(self) -> None:
         self.rounds += 1
-        done = self.sql(DONE_SQL)
+        # `optout serve` answers at most 100 rows a query (results/serve.py): read in pages
+        done: list[dict[str, object]] = []
+        while len(page := self.sql(DONE_SQL, offset=len(done))) == 100:
+            done += page
+        done += page
         for row in done:
             origin, count = str(row["origin"]), row["records"]
             assert count == self.expected[origin], f"{origin} shown done with {count} records"
@@ -109,10 +115,12 @@ class Poller:
         self.get(f"/{self.name}/site_summary.json?" + urlencode({"origin": SITE}))
 
     def poll_while(self, process: subprocess.Popen[str], at_least: int = 3) -> None:
-        """Poll until ``process`` ends, and at least ``at_least`` times."""
+        """Poll until ``process`` ends, at least ``at_least`` times, and once after it ended
+        (the last site may finish between a poll and the process's exit)."""
         started = self.rounds
         while process.poll() is None or self.rounds - started < at_least:
             self.poll()
+        self.poll()
         _, stderr = process.communicate()
         assert process.returncode == 0, stderr[-3000:]
 

@@ -89,13 +89,20 @@ def _cdxj_lines(warc: Path) -> list[str]:
 def add_collection(root: Path, name: str, warc: Path, *, zipnum_lines: int | None = None) -> None:
     """Index ``warc`` as collection ``name`` of the server rooted at ``root``: a plain CDXJ
     file, or a ZipNum cluster of ``zipnum_lines`` lines per block."""
-    indexes = root / "collections" / name / "indexes"
     archive = root / "collections" / name / "archive"
-    indexes.mkdir(parents=True)
     archive.mkdir(parents=True)
     kept = archive / warc.name
     kept.write_bytes(warc.read_bytes())
-    lines = _cdxj_lines(kept)
+    write_index(root, name, _cdxj_lines(kept), zipnum_lines=zipnum_lines)
+
+
+def write_index(
+    root: Path, name: str, lines: Sequence[str], *, zipnum_lines: int | None = None
+) -> None:
+    """Collection ``name``'s index from sorted CDXJ lines (``urlkey timestamp {json}``), with
+    no archive: enough for CDX queries (the benchmark writes its lines directly)."""
+    indexes = root / "collections" / name / "indexes"
+    indexes.mkdir(parents=True)
     if zipnum_lines is None:
         (indexes / "index.cdxj").write_text("\n".join(lines) + "\n")
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from results.derive import audit_crawl
+from results.rollups import rewrite_rollups
 from tests.results.evidence_db import store_crawl
 
 ANNA = "http://anna.example"
@@ -32,6 +33,8 @@ def build_history(db: sqlite_utils.Database) -> None:
         "UPDATE site_summary SET kind = 'platform', platform = 'Folio' WHERE origin = ?", [FOLIO]
     )
     dates = {1: "2026-01-05", 2: "2026-02-02", 3: "2026-03-02"}
+    for crawl_id in dates:
+        rewrite_rollups(db.conn, crawl_id)  # the kind changed after the audits
     for crawl_id, day in dates.items():
         db.execute(
             "UPDATE crawls SET started_at = ? WHERE id = ?", [f"{day}T06:00:00.000+00:00", crawl_id]

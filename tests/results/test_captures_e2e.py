@@ -13,7 +13,8 @@ The sites and what their robots.txt says for CCBot in the two crawls (2026-09-10
 Common Crawl crawls (collections of the index server): CC-MAIN-2026-35 (captures of
 2026-08-25, before any audit), CC-MAIN-2026-39 (2026-09-22, between the crawls) and
 CC-MAIN-2026-42 (2026-10-10 06:00, within 24 hours of the second crawl, and 2026-10-20 on),
-a ZipNum index paged one line per block, as Common Crawl's are paged.
+a ZipNum index paged one line per block, as Common Crawl's are paged. In it plain-sam also has
+a capture under its ``www.`` twin and a 404 (a capture that stored no content).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,6 +55,7 @@ SAM, TIA, UMA, NIA = (
     "nia-open.example",
 )
 HOSTS = (SAM, TIA, UMA, NIA)
+WWW_SAM = f"www.{SAM}"
 CRAWLED = (datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 10, 10, tzinfo=UTC))
 BLOCK_CCBOT = "User-agent: CCBot\nDisallow: /\n"
 ROBOTS = {
@@ -92,6 +95,8 @@ CAPTURES: tuple[tuple[str, str, str, datetime], ...] = (
     ("CC-MAIN-2026-42", SAM, "/", at("2026-10-10T06:00")),
     *(("CC-MAIN-2026-42", SAM, path, at("2026-10-20T09:00")) for path in SAM_PAGES),
     ("CC-MAIN-2026-42", SAM, "/about", at("2026-10-25T09:00")),
+    ("CC-MAIN-2026-42", WWW_SAM, "/art/", at("2026-10-21T09:00")),
+    ("CC-MAIN-2026-42", SAM, "/no-such-page", at("2026-10-22T09:00")),
     *(("CC-MAIN-2026-42", host, "/", at("2026-10-20T09:00")) for host in (TIA, UMA, NIA)),
 )
 PAGED = "CC-MAIN-2026-42"
@@ -145,7 +150,9 @@ def _warcs(folder: Path) -> dict[str, Path]:
     with start_server([_site_copies(folder / "pages", 1), SITES_DIR]) as web:
         for _, host, path, _ in CAPTURES:
             if (host, path) not in pages:
-                pages[host, path] = fetch_through(web.proxy_url, f"http://{host}{path}")
+                bare = host.removeprefix("www.")  # the sample web has no www. hosts
+                page = fetch_through(web.proxy_url, f"http://{bare}{path}")
+                pages[host, path] = replace(page, url=f"http://{host}{path}")
     warcs: dict[str, Path] = {}
     for crawl in sorted({c[0] for c in CAPTURES}):
         warcs[crawl] = folder / f"{crawl}.warc.gz"
@@ -231,7 +238,8 @@ def test_captures_are_stored_per_site_and_crawl(db: Path, index_url: str) -> Non
     assert {q["status"] for q in queries} == {"ok"}
     expected: dict[tuple[str, str], int] = {}
     for crawl, host, _, _ in CAPTURES:
-        expected[f"http://{host}", crawl] = expected.get((f"http://{host}", crawl), 0) + 1
+        origin = f"http://{host.removeprefix('www.')}"
+        expected[origin, crawl] = expected.get((origin, crawl), 0) + 1
     assert {(q["origin"], q["crawl"]): q["captures"] for q in queries} == expected
     paged = [q for q in queries if q["origin"] == f"http://{SAM}" and q["crawl"] == PAGED]
     assert [(q["pages"], q["pages_total"], q["truncated"]) for q in paged] == [(2, 2, 0)]
@@ -257,8 +265,9 @@ def test_before_and_after_the_block(db: Path, index_url: str) -> None:
     after = [(path, why) for crawl, path, verdict, why in verdicts if verdict == "after-block"]
     assert ("", "cache-allowance") in after
     assert ("robots.txt", "robots-txt") in after
-    assert len([1 for _, why in after if why is None]) == 10
-    assert sam["counts"] == {"after-block": 12, "before-block": 2, "no-block": 0, "unknown": 1}
+    assert len([1 for _, why in after if why is None]) == 12  # with the twin's and the 404
+    assert sam["counts"] == {"after-block": 13, "before-block": 2, "no-block": 0, "unknown": 1}
+    assert sam["not_taken"] == {"after-block": 1, "before-block": 0, "no-block": 0, "unknown": 0}
     codes = [(f["code"], f["severity"]) for f in sam["findings"]]
     assert ("cc-captured-before-block", "info") in codes
     assert codes.count(("cc-captured-after-block", "warning")) == 2  # unexplained, in 24 hours
@@ -284,7 +293,8 @@ def test_text_names_the_counts_and_findings(db: Path, index_url: str) -> None:
     text = result.stdout
     assert "http://plain-sam.example: CCBot blocked since 2026-10-10 00:00 UTC" in text
     assert "CC-MAIN-2026-39: 2 captures: 2 before the block (already in released crawls)" in text
-    assert "before the block: 2; after the block: 12" in text
+    assert "taken before the block: 2; taken after the block: 13; stored no content: 1" in text
+    assert "CC-MAIN-2026-42: 14 captures: 13 after the block, 1 stored no content" in text
     assert "warning cc-captured-after-block" in text
     assert "http://nia-open.example: CCBot never blocked in an audited crawl" in text
 
@@ -319,7 +329,8 @@ def test_one_site_without_a_database(index_url: str) -> None:
     result = _run("http://plain-sam.example/", "--index-url", index_url, "--crawls", "2")
     assert result.exit_code == 0, result.output
     assert (
-        "CC-MAIN-2026-42: 12 captures: 12 before any audit of the site (unknown)" in result.stdout
+        "CC-MAIN-2026-42: 14 captures: 13 before any audit of the site (unknown), 1 stored no"
+        " content" in result.stdout
     )
     assert "nothing kept" in result.stdout
     assert "CC-MAIN-2026-35" not in result.stdout
@@ -415,3 +426,48 @@ def test_a_crawl_that_cannot_be_reached_is_an_error_per_site_and_the_run_goes_on
     data = json.loads(again.stdout)
     cached = {(s["origin"], q["crawl"]) for s in data["sites"] for q in s["queries"] if q["cached"]}
     assert cached == {(f"http://{h}", PAGED) for h in HOSTS}
+
+
+def test_captures_under_the_www_twin_are_the_sites_with_their_host(
+    db: Path, index_url: str
+) -> None:
+    data = _json(_run("--db", str(db), "--index-url", index_url, "--json"))
+    sam = _site(data, SAM)
+    twin = [c for c in sam["captures"] if c["host"] == WWW_SAM]
+    assert [(c["url"], c["verdict"], c["taken"]) for c in twin] == [
+        (f"http://{WWW_SAM}/art/", "after-block", True)
+    ]
+    assert all(c["host"] == SAM for c in sam["captures"] if c not in twin)
+    stored = _rows(db, "SELECT origin, host, url FROM captures WHERE url LIKE 'http://www.%'")
+    assert stored == [{"origin": f"http://{SAM}", "host": WWW_SAM, "url": f"http://{WWW_SAM}/art/"}]
+    hosts = _rows(
+        db, "SELECT DISTINCT hosts FROM capture_queries WHERE origin = ?", f"http://{SAM}"
+    )
+    assert hosts == [{"hosts": f"{SAM} {WWW_SAM}"}]
+
+
+def test_a_404_is_listed_with_its_status_but_not_taken(db: Path, index_url: str) -> None:
+    sam = _site(_json(_run("--db", str(db), "--index-url", index_url, "--json")), SAM)
+    (gone,) = [c for c in sam["captures"] if c["url"].endswith("/no-such-page")]
+    assert (gone["status"], gone["verdict"], gone["taken"]) == ("404", "after-block", False)
+    after = [f for f in sam["findings"] if f["code"] == "cc-captured-after-block"]
+    assert all("no-such-page" not in (f["evidence"] or "") for f in after)
+    assert sum(int(f["message"].split()[0]) for f in after) == 12  # 13 taken, robots.txt apart
+
+
+def test_a_twin_that_is_a_site_of_its_own_is_left_to_that_site(db: Path, index_url: str) -> None:
+    _json(_run("--db", str(db), "--index-url", index_url, "--json"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO sites (origin) VALUES (?)", [f"http://{WWW_SAM}"])
+    again = _json(_run("--db", str(db), "--index-url", index_url, "--json"))
+    asked = {q["crawl"]: q["cached"] for q in _site(again, SAM)["queries"]}
+    assert asked == dict.fromkeys(asked, False)  # asked again: its hosts changed
+    assert _site(again, NIA)["queries"][0]["cached"]
+    assert all(c["host"] == SAM for c in _site(again, SAM)["captures"])
+    rows = _rows(db, "SELECT crawl, hosts, elsewhere FROM capture_queries WHERE origin = ?",
+                 f"http://{SAM}")  # fmt: skip
+    assert {r["crawl"]: (r["hosts"], r["elsewhere"]) for r in rows} == {
+        "CC-MAIN-2026-42": (SAM, 1),
+        "CC-MAIN-2026-39": (SAM, 0),
+        "CC-MAIN-2026-35": (SAM, 0),
+    }

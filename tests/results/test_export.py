@@ -1,6 +1,7 @@
 """``optout export``: deterministic, schema-valid JSON, CSV and NDJSON of an audited crawl.
 
-The golden files come from a small fixed database: five fixture sites written as fetch
+``export.json`` and ``export.ndjson`` hold the default (compact) level, ``export.full.json``
+the full one. The golden files come from a small fixed database: five fixture sites written as fetch
 records with fixed times and audited with a fixed agent registry. Regenerate them with
 ``UPDATE_GOLDEN=1 .venv/bin/pytest tests/results/test_export.py`` after an intended change.
 """
@@ -40,6 +41,7 @@ from results.export import (
     CSV_COLUMNS,
     SCHEMA_ID,
     SCHEMA_VERSION,
+    Detail,
     export_site,
     open_export_db,
     write_export,
@@ -49,7 +51,7 @@ from results.report import site_report
 from results.robots_rows import full_report
 from sampleweb.server import SampleWeb
 from tests.conftest import FIXTURES, ROOT
-from tests.crawler.conftest import FAST, OPTOUT, SAMPLE_SEEDS, run_crawl, sample_web  # noqa: F401
+from tests.crawler.conftest import FAST, OPTOUT, sample_web  # noqa: F401
 from tests.results.evidence_db import store_crawl
 from tests.site_fixture import load_site
 
@@ -57,6 +59,10 @@ GOLDEN = FIXTURES / "export"
 SCHEMA = json.loads((ROOT / "schemas" / "export.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 SITE_VALIDATOR = jsonschema.Draft202012Validator({"$defs": SCHEMA["$defs"], "$ref": "#/$defs/site"})
+COMPACT_VALIDATOR = jsonschema.Draft202012Validator(
+    {"$defs": SCHEMA["$defs"], "$ref": "#/$defs/site_compact"}
+)
+FULL = ("--detail", "full")
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 REGISTRY: Registry = parse_registry((GOLDEN / "agents.json").read_text(encoding="utf-8"))
 STARTED = "2026-01-05T09:00:00.000+00:00"
@@ -124,17 +130,6 @@ def fixed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixed_db(tmp_path_factory.mktemp("export") / "fixed.db")
 
 
-@pytest.fixture(scope="module")
-def sample_db(
-    tmp_path_factory: pytest.TempPathFactory,
-    sample_web: SampleWeb,  # noqa: F811
-) -> Path:
-    """A real crawl of the whole sample web (audited at the end of the crawl)."""
-    db = tmp_path_factory.mktemp("export-sample") / "sample.db"
-    run_crawl(SAMPLE_SEEDS, db, sample_web, "-s", "OPTOUT_RETRY_MAX_DELAY=0.5")
-    return db
-
-
 def export_text(db_path: Path, fmt: str = "json", *args: str) -> str:
     """Run ``optout export`` in-process and return standard output (fail on an error)."""
     result = CliRunner().invoke(cli, ["export", "--db", str(db_path), "--format", fmt, *args])
@@ -152,8 +147,9 @@ def library_export(db_path: Path, fmt: str) -> str:
     db, crawl_id = open_export_db(db_path, "latest")
     out = StringIO(newline="")
     try:
-        if fmt == "json":
-            write_json(out, db, crawl_id, pretty=True, tool_version="0.0.0-golden")
+        if fmt in ("json", "full.json"):
+            detail: Detail = "full" if fmt == "full.json" else "compact"
+            write_json(out, db, crawl_id, pretty=True, tool_version="0.0.0-golden", detail=detail)
         else:
             write_export(out, fmt, db, crawl_id)
     finally:
@@ -168,7 +164,7 @@ def schema_errors(document: Any, validator: jsonschema.Validator = VALIDATOR) ->
 # --- Golden files ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "ndjson"])
+@pytest.mark.parametrize("fmt", ["json", "full.json", "csv", "ndjson"])
 def test_export_matches_the_golden_file(fixed_db: Path, fmt: str) -> None:
     golden = GOLDEN / f"export.{fmt}"
     actual = library_export(fixed_db, fmt).encode("utf-8")
@@ -181,8 +177,9 @@ def test_export_matches_the_golden_file(fixed_db: Path, fmt: str) -> None:
     )
 
 
-def test_golden_json_is_valid_against_the_schema() -> None:
-    document = json.loads((GOLDEN / "export.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", ["export.json", "export.full.json"])
+def test_golden_json_is_valid_against_the_schema(name: str) -> None:
+    document = json.loads((GOLDEN / name).read_text(encoding="utf-8"))
     assert schema_errors(document) == []
     assert len(document["sites"]) == len(CASES)
 
@@ -238,7 +235,7 @@ def test_json_sites_are_the_stored_site_reports(fixed_db: Path) -> None:
             for (r,) in conn.execute("SELECT report FROM site_summary")
         ]
     stored.sort(key=lambda report: report["origin"])
-    assert export_json(fixed_db)["sites"] == stored
+    assert export_json(fixed_db, *FULL)["sites"] == stored
 
 
 def test_ndjson_lines_are_the_json_sites(fixed_db: Path) -> None:
@@ -249,8 +246,9 @@ def test_ndjson_lines_are_the_json_sites(fixed_db: Path) -> None:
 def test_export_site_keeps_a_live_site_report_as_it_is(tmp_path: Path) -> None:
     evidence = load_site("platform_profiles")
     extras = site_extras(evidence, audit_site(evidence, REGISTRY))
-    report = site_report(extras.audit, evidence, {"kind": "platform"}) | extras.report_keys
-    site = export_site(report)
+    report = site_report(extras.audit, evidence, {"kind": "platform"})
+    site = export_site({**report, **extras.report_keys})
+    report = {**report, **extras.report_keys}
     assert site == json.loads(json.dumps(report))
     assert schema_errors(site, SITE_VALIDATOR) == []
 
@@ -275,13 +273,13 @@ def test_check_json_prints_the_site_object_of_the_export(
     )
     assert result.returncode == 0, result.stderr[-2000:]
     checked = json.loads(result.stdout)
-    assert export_json(db, "--site", "artist-anna.example")["sites"] == [checked]
-    assert schema_errors(checked, SITE_VALIDATOR) == []
+    assert export_json(db, "--site", "artist-anna.example", "--fixes")["sites"] == [checked]
+    assert schema_errors(checked, COMPACT_VALIDATOR) == []
 
 
 def test_export_site_refuses_an_object_that_is_not_a_site_report() -> None:
     with pytest.raises(ValueError, match="missing \\['country', 'evidence'"):
-        export_site({"origin": "https://a.example", "summary": "x"})
+        export_site({"origin": "https://a.example", "summary": "x"})  # type: ignore[typeddict-item]
 
 
 def test_csv_has_one_row_per_site_with_the_key_columns(fixed_db: Path) -> None:
@@ -311,7 +309,7 @@ def _from_sites(sites: list[dict[str, Any]], agents: list[str]) -> dict[str, Any
 
 @pytest.mark.parametrize("db_name", ["fixed_db", "sample_db"])
 def test_summary_agrees_with_the_sites(db_name: str, request: pytest.FixtureRequest) -> None:
-    document = export_json(request.getfixturevalue(db_name))
+    document = export_json(request.getfixturevalue(db_name), *FULL)
     summary, sites = document["summary"], document["sites"]
     recount = _from_sites(sites, document["methodology"]["training_agents"])
     assert summary["sites"] == len(sites)
@@ -514,6 +512,10 @@ def _site(document: dict[str, Any]) -> dict[str, Any]:
     return next(s for s in document["sites"] if s["findings"] and s["robots"]["verdicts"])
 
 
+def _compact_site(document: dict[str, Any]) -> dict[str, Any]:
+    return next(s for s in document["sites"] if s["findings"] and s["robots"]["differing"])
+
+
 MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "unknown state": lambda d: _site(d)["verdicts"]["train"].update(state="maybe"),
     "unknown severity": lambda d: _site(d)["findings"][0].update(severity="fatal"),
@@ -529,28 +531,59 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "extra methodology field": lambda d: d["methodology"].update(generated_at="now"),
     "verdict without its group": lambda d: _site(d)["robots"]["verdicts"][0].pop("group_lines"),
     "group line as text": lambda d: _site(d)["robots"]["verdicts"][0].update(group_lines=["1"]),
+    "level not named": lambda d: d["methodology"].pop("detail"),
+    "full sites said to be compact": lambda d: d["methodology"].update(detail="compact"),
+}
+COMPACT_MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "agent table kept": lambda d: _compact_site(d)["robots"].update(verdicts=[]),
+    "nothing omitted said": lambda d: _compact_site(d).pop("omitted"),
+    "negative omitted": lambda d: _compact_site(d)["omitted"].update(evidence=-1),
+    "differing without agents": lambda d: _compact_site(d)["robots"]["differing"][0].pop("agents"),
+    "differing without lines": lambda d: _compact_site(d)["robots"]["differing"][0].pop(
+        "group_lines"
+    ),
+    "rule line as text": lambda d: _compact_site(d)["robots"]["differing"][0]["verdicts"][0].update(
+        rule_line="4"
+    ),
+    "compact sites said to be full": lambda d: d["methodology"].update(detail="full"),
+    "unknown level": lambda d: d["methodology"].update(detail="medium"),
 }
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_schema_rejects_a_broken_export(fixed_db: Path, mutation: str) -> None:
-    document = copy.deepcopy(export_json(fixed_db))
+    document = copy.deepcopy(export_json(fixed_db, *FULL))
     assert schema_errors(document) == []
     MUTATIONS[mutation](document)
     assert schema_errors(document) != []
 
 
-def test_real_sample_web_export_is_valid_against_the_schema(sample_db: Path) -> None:
-    document = export_json(sample_db)
+@pytest.mark.parametrize("mutation", sorted(COMPACT_MUTATIONS))
+def test_schema_rejects_a_broken_compact_export(fixed_db: Path, mutation: str) -> None:
+    document = copy.deepcopy(export_json(fixed_db))
+    assert schema_errors(document) == []
+    COMPACT_MUTATIONS[mutation](document)
+    assert schema_errors(document) != []
+
+
+@pytest.mark.parametrize("detail", ["compact", "full"])
+def test_real_sample_web_export_is_valid_against_the_schema(sample_db: Path, detail: str) -> None:
+    document = export_json(sample_db, "--detail", detail)
+    assert document["methodology"]["detail"] == detail
     assert schema_errors(document) == []
     assert document["summary"]["sites"] == len(document["sites"]) > 50
 
 
-def test_real_sample_web_ndjson_lines_are_valid_sites(sample_db: Path) -> None:
-    lines = export_text(sample_db, "ndjson", "--country", "US").splitlines()
+@pytest.mark.parametrize(
+    ("detail", "validator"), [("compact", COMPACT_VALIDATOR), ("full", SITE_VALIDATOR)]
+)
+def test_real_sample_web_ndjson_lines_are_valid_sites(
+    sample_db: Path, detail: str, validator: jsonschema.Validator
+) -> None:
+    lines = export_text(sample_db, "ndjson", "--country", "US", "--detail", detail).splitlines()
     assert lines
     for line in lines:
-        assert schema_errors(json.loads(line), SITE_VALIDATOR) == []
+        assert schema_errors(json.loads(line), validator) == []
 
 
 # --- The deciding group of each robots.txt verdict (schema 1.2) -----------------------------
@@ -570,7 +603,7 @@ def _stored_groups(db_path: Path, crawl_id: int) -> dict[tuple[str, str, str], t
 
 def _group_checks(db_path: Path) -> Counter[str]:
     """Check every exported verdict's group against the derived table; count by ``matched``."""
-    document = export_json(db_path)
+    document = export_json(db_path, *FULL)
     stored = _stored_groups(db_path, document["methodology"]["crawl"]["id"])
     seen: Counter[str] = Counter()
     for site in document["sites"]:
@@ -613,7 +646,7 @@ def _verdict(site: dict[str, Any], agent: str, path: str = "/") -> dict[str, Any
 
 
 def test_group_lines_point_at_the_user_agent_lines_of_the_robots_txt(fixed_db: Path) -> None:
-    sites = {s["origin"]: s for s in export_json(fixed_db)["sites"]}
+    sites = {s["origin"]: s for s in export_json(fixed_db, *FULL)["sites"]}
     checked = 0
     for case, _ in CASES:
         evidence = load_site(case)
@@ -633,7 +666,7 @@ def test_group_lines_point_at_the_user_agent_lines_of_the_robots_txt(fixed_db: P
 
 
 def test_agents_decided_by_their_own_group_by_star_and_by_none_in_the_golden_export() -> None:
-    document = json.loads((GOLDEN / "export.json").read_text(encoding="utf-8"))
+    document = json.loads((GOLDEN / "export.full.json").read_text(encoding="utf-8"))
     sites = {s["origin"]: s for s in document["sites"]}
     legacy = sites["https://legacy-only.example"]
     own = _verdict(legacy, "anthropic-ai")
@@ -654,7 +687,7 @@ def test_a_report_stored_with_inline_verdicts_gets_the_groups_from_the_table(
     """Reports stored before the compact verdict table held their verdicts without groups."""
     old = tmp_path / "inline.db"
     old.write_bytes(fixed_db.read_bytes())
-    expected = export_json(fixed_db)["sites"]
+    expected = export_json(fixed_db, *FULL)["sites"]
     with sqlite3.connect(old) as conn:
         for site in expected:
             verdicts = [
@@ -666,7 +699,7 @@ def test_a_report_stored_with_inline_verdicts_gets_the_groups_from_the_table(
                 "UPDATE site_summary SET report = ? WHERE origin = ?",
                 [json.dumps(report), site["origin"]],
             )
-    assert export_json(old)["sites"] == expected
+    assert export_json(old, *FULL)["sites"] == expected
 
 
 # --- Platforms, images and builders (schema 1.1) -------------------------------------------

@@ -209,7 +209,7 @@ def test_edge_changes_are_listed_with_their_use_and_probe_evidence(probed: Path)
 
 def test_the_export_validates_and_carries_the_probes_of_probed_sites(probed: Path) -> None:
     document = export(probed, crawl="1")
-    assert document["schema_version"] == SCHEMA_VERSION == "1.6"
+    assert document["schema_version"] == SCHEMA_VERSION == "2.0"
     assert [f"{e.json_path}: {e.message[:200]}" for e in VALIDATOR.iter_errors(document)] == []
     edge = site_of(document, EDGE)
     agents = {a["agent"]: a for a in edge["probes"]["agents"]}

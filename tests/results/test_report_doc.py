@@ -98,7 +98,7 @@ def markdown_page(markdown: str) -> Selector:
 def exported(report_db: Path) -> dict[str, Any]:
     """``optout export --format json`` of the same crawl, run as a real command."""
     result = subprocess.run(
-        [str(OPTOUT), "export", "--db", str(report_db), "--format", "json"],
+        [str(OPTOUT), "export", "--db", str(report_db), "--format", "json", "--detail", "full"],
         capture_output=True,
         timeout=120,
         cwd=ROOT,
@@ -388,7 +388,10 @@ def test_report_renders_offline_in_chromium(
             count = page.locator(f'#headlines [data-state="{state}"] [data-stat="count"]')
             assert count.inner_text() == str(numbers["by_use"]["train"][state])
         charts = page.locator("figure.chart svg.chart-svg")
-        assert charts.count() == 5  # mechanisms, kinds, most and least blocked, changes
+        # mechanisms, kinds, most and least blocked, changes, platforms' shares
+        assert charts.count() == 6
+        world = page.locator("#countries svg.map-svg")
+        assert world.is_visible() and world.bounding_box()["width"] > 600
         for index in range(charts.count()):
             chart = charts.nth(index)
             box = chart.bounding_box()

@@ -70,6 +70,7 @@ def db(tmp_path_factory: pytest.TempPathFactory, sample_web: SampleWeb) -> Path:
         found = (
             CdxCapture("20260901000000", ANNA + "/", "200", "text/html", None, None, None, None),
             CdxCapture("20261101000000", ANNA + "/", "200", "text/html", None, None, None, None),
+            CdxCapture("20261101000100", ANNA + "/gone", "404", None, None, None, None, None),
         )
         save_result(captures, ANNA, INDEX, QueryResult("CC-MAIN-2026-44", "ok", captures=found))
     finally:
@@ -88,8 +89,15 @@ def test_a_site_with_captures_and_a_dataset_match_exports_them_under_taken(db: P
         "no-block": 0,
         "unknown": 1,
     }
+    assert captures["not_taken"] == {
+        "before-block": 0,
+        "after-block": 1,
+        "no-block": 0,
+        "unknown": 0,
+    }
     [crawl] = captures["crawls"]
-    assert (crawl["crawl"], crawl["captures"], crawl["status"]) == ("CC-MAIN-2026-44", 2, "ok")
+    assert (crawl["crawl"], crawl["captures"], crawl["status"]) == ("CC-MAIN-2026-44", 3, "ok")
+    assert (crawl["after-block"], crawl["not_taken"]) == (1, 1)
     assert [f["code"] for f in captures["findings"]] == ["cc-captured-after-block"]
     [dataset] = anna["taken"]["datasets"]
     assert (dataset["dataset"], dataset["url_matches"]) == ("laion-mini", 1)

@@ -434,6 +434,7 @@ __all__ = [
     "blocking_vendor",
     "declared_on",
     "deciding",
+    "edge_vendor",
     "read_probe",
     "read_probes",
     "use_agents",

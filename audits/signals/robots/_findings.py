@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from audits.core.findings import Finding, FindingLog, Severity
+from audits.signals.robots import _lint
 from audits.signals.robots._lines import MAX_BYTES, Line
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ CODES: dict[str, Severity] = {
     "robots-pattern-without-slash": "warning",
     "robots-content-signal-outside-group": "error",
     "robots-content-signal-repeated": "warning",
+    **_lint.CODES,
 }
 
 
@@ -74,12 +76,10 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
             )
     for group in robots.groups:
         for agent in group.agents:
-            if not agent.rfc_valid:
-                matched = agent.token or "nothing"
+            if not agent.rfc_valid or (agent.is_global and agent.raw != "*"):
                 add(
                     "robots-invalid-token",
-                    f"'{agent.raw}' is not a valid product token "
-                    f"(only letters, '-' and '_'); RFC 9309 readers match it as '{matched}'.",
+                    _invalid_token_message(agent.raw, agent.token),
                     line=agent.line,
                     evidence=agent.raw,
                     agent=agent.raw,
@@ -103,7 +103,26 @@ def line_findings(robots: RobotsTxt, binary: bool) -> tuple[Finding, ...]:
                 line=second.line,
                 evidence=second.text,
             )
+    _lint.lint(robots, add)
     return log.frozen()
+
+
+def _invalid_token_message(raw: str, token: str) -> str:
+    if token == "*":
+        return (
+            f"'{raw}' is not a product token: Google's parser and this audit read it as "
+            "'User-agent: *', so the group applies to every crawler."
+        )
+    message = (
+        f"'{raw}' is not a valid product token "
+        f"(only letters, '-' and '_'); RFC 9309 readers match it as '{token or 'nothing'}'."
+    )
+    if "*" in raw:
+        message += (
+            " '*' is no wildcard inside a name (only 'User-agent: *' alone means every "
+            "crawler); Protego drops it and matches the rest inside longer names."
+        )
+    return message
 
 
 def _line_level(line: Line, add: Callable[..., None]) -> None:

@@ -9,7 +9,15 @@ from typing import Literal
 
 from audits.core.agents import Agent, Registry
 from audits.core.findings import Finding, Severity, make_finding
-from audits.signals.robots import AgentTable, RobotsTxt, RobotsVerdict, Rule, _longest_match
+from audits.signals.robots import (
+    AgentTable,
+    Group,
+    RobotsTxt,
+    RobotsVerdict,
+    Rule,
+    _longest_match,
+)
+from audits.signals.robots.diff import path_classes
 
 CODES: dict[str, Severity] = {
     "robots-token-typo": "error",
@@ -20,6 +28,7 @@ CODES: dict[str, Severity] = {
     "robots-protego-differs": "warning",
     "robots-google-differs": "warning",
     "robots-cloudflare-policy-only": "info",
+    "robots-first-group-differs": "warning",
 }
 
 Author = Literal["cloudflare-managed", "cloudflare-policy-only", "ai-robots-txt", "by-hand"]
@@ -111,6 +120,7 @@ def robots_findings(
     out += _reopened(robots, registry)
     out += _blanket_and_search(robots, registry)
     out += _reader_differences([verdicts.verdict(a, p) for a, p in verdicts.differences])
+    out += _first_group_only(robots, registry)
     author = authorship(robots, registry)
     if author.author == "cloudflare-policy-only":
         out.append(
@@ -223,6 +233,47 @@ def _blanket_and_search(robots: RobotsTxt, registry: Registry) -> list[Finding]:
                 "training. Block GPTBot, ClaudeBot, CCBot, Google-Extended… for that.",
             )
         )
+    return out
+
+
+def _first_group_only(robots: RobotsTxt, registry: Registry) -> list[Finding]:
+    """RFC 9309 merges every group that names an agent (§2.2.1); Python's urllib.robotparser
+    takes the first only. Reported when the two readings decide a registry agent otherwise
+    on ``/`` or on a path the groups' rules name; once per set of groups."""
+    sets: dict[int, tuple[tuple[Group, ...], list[str]]] = {}
+    for agent in registry.agents:
+        groups = robots.groups_for(agent.token)[1]
+        if len(groups) > 1:
+            sets.setdefault(id(groups), (groups, []))[1].append(agent.token)
+    out = []
+    for groups, agents in sets.values():
+        for cls in path_classes(groups):
+            merged, rule = robots._decide(groups, cls.path)
+            first = _longest_match(groups[0].rules, cls.path)[0]
+            if merged == first:
+                continue
+            wildcard = groups[0].is_global
+            who = (
+                f"the {len(agents)} registry agents without a group of their own"
+                if wildcard
+                else ", ".join(agents[:5])
+                + (f" and {len(agents) - 5} more" if len(agents) > 5 else "")
+            )
+            starts = ", ".join(str(g.start_line) for g in groups)
+            out.append(
+                make_finding(
+                    CODES,
+                    "robots-first-group-differs",
+                    f"For {who} on {cls.label}, RFC 9309 merges the groups at lines {starts} "
+                    f"and says {'allowed' if merged else 'disallowed'}; readers that take the "
+                    f"first group only (Python's urllib.robotparser) say "
+                    f"{'allowed' if first else 'disallowed'}. Put these rules in one group.",
+                    line=rule.line if rule else groups[1].start_line,
+                    evidence=rule.text if rule else None,
+                    agent=agents[0] if len(agents) == 1 and not wildcard else None,
+                )
+            )
+            break
     return out
 
 

@@ -3,7 +3,7 @@ say the same thing to a machine."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from audits.core.agents import Registry
 
@@ -20,9 +20,11 @@ LEGAL_POSITION = (
 AGENTS_SHOWN = 6
 
 
-def robots_group(registry: Registry) -> list[str]:
-    """A robots.txt group for the registry's training agents, search and answers left open."""
-    tokens = [a.token for a in registry.training_agents()]
+def robots_group(registry: Registry, tokens: Sequence[str] | None = None) -> list[str]:
+    """A robots.txt group disallowing ``/`` to ``tokens``; by default the registry's training
+    agents, search and answers left open (audits/fixes/ passes the agents a site misses)."""
+    if tokens is None:
+        tokens = [a.token for a in registry.training_agents()]
     return [*(f"User-agent: {t}" for t in tokens), "Disallow: /"]
 
 
