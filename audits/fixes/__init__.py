@@ -182,6 +182,11 @@ _USE_WORDS: dict[Use, str] = {
 
 
 def _summary(status: Status, intended: tuple[Use, ...], audit: SiteAudit, fixed: RobotsFix) -> str:
+    if status == "optional" and any(audit.verdict(u).state == "unknown" for u in _OPT_OUT_USES):
+        return (
+            "Not known whether the site opts out: some of its signals could not be read. "
+            "If it wants to opt out, these are the lines to use."
+        )
     if status == "optional":
         return (
             "No opt-out intended: the site reserves nothing, neither in machine-readable form "

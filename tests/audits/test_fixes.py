@@ -219,6 +219,10 @@ def test_unreachable_robots_txt_gets_a_full_file_and_says_why() -> None:
     assert (
         file_lines(found.robots.text)[1] == f"User-agent: {registry().training_agents()[0].token}"
     )
+    # an unreadable robots.txt leaves the training verdict unknown: never "no opt-out intended"
+    assert not found.summary.startswith("No opt-out intended")
+    if found.status == "optional":
+        assert found.summary.startswith("Not known whether the site opts out")
 
 
 def test_no_intent_offers_the_fixes_as_an_option() -> None:
